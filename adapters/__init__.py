@@ -1,0 +1,1 @@
+"""Everything that touches the outside world; ``bootstrap`` is the composition root."""

@@ -1,0 +1,149 @@
+"""The ``casetrail`` command (spec ``cli-v1.md``).
+
+Exit status: 0 success, 2 usage error, 3 done but some input was rejected,
+1 anything else, with a one-line reason on standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+import structlog
+from eventsourcing.persistence import InterfaceError, OperationalError
+from rich.console import Console
+from rich.table import Table
+
+from adapters import demo
+from adapters.bootstrap import bootstrap
+from adapters.config_file import ConfigError
+from adapters.database import DatabaseURLError
+from adapters.jsonl import InputError, check_readable, read_inputs
+from adapters.logs import configure_logging
+from adapters.progress import ByteProgress
+from adapters.settings import Settings
+from services.ports import RejectedInput
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+
+log = structlog.get_logger("casetrail.cli")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_environment(database=getattr(args, "database", None), config=getattr(args, "config", None))
+    try:
+        configure_logging(settings.log_level)
+        return int(args.run(args, settings))
+    except (ConfigError, DatabaseURLError, InputError, ValueError) as error:
+        return _fail(str(error))
+    except (InterfaceError, OperationalError) as error:
+        return _fail(f"database: {_first_line(error)}")
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database", default=argparse.SUPPRESS,
+                        help="sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME (env CASETRAIL_DATABASE)")
+    common.add_argument("--config", default=argparse.SUPPRESS,
+                        help="TOML configuration file (env CASETRAIL_CONFIG)")
+    parser = argparse.ArgumentParser(
+        prog="casetrail", parents=[common],
+        description="Event-sourced case management for hospitality and travel customer service.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", parents=[common], help="store JSON Lines CloudEvents (- for stdin)")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("--json", action="store_true", help="print one JSON document")
+    ingest.add_argument("--batch-size", type=int, default=500, help="events per transaction (default 500)")
+    ingest.set_defaults(run=_ingest)
+
+    rejects = commands.add_parser("rejects", parents=[common], help="list rejected inputs with their reasons")
+    rejects.add_argument("--json", action="store_true", help="print one JSON document")
+    rejects.set_defaults(run=_rejects)
+
+    sample = commands.add_parser("demo", parents=[common],
+                                 help=f"load the sample scenarios into a fresh {demo.DEMO_FILE} and show what was found")
+    sample.add_argument("--json", action="store_true", help="print one JSON document")
+    sample.set_defaults(run=demo.run)
+    return parser
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.batch_size < 1:
+        raise ValueError("--batch-size: must be at least 1")
+    check_readable(args.paths)
+    system = bootstrap(settings)
+    try:
+        with ByteProgress(args.paths, "ingesting") as progress:
+            counts = system.ingestion.ingest(read_inputs(args.paths, progress.advance), batch_size=args.batch_size)
+    finally:
+        system.close()
+    if args.json:
+        _print_json(vars(counts))
+    else:
+        print(f"accepted {counts.accepted}, duplicates {counts.duplicates}, rejected {counts.rejected}")
+    return EXIT_REJECTED if counts.rejected else EXIT_OK
+
+
+def _rejects(args: argparse.Namespace, settings: Settings) -> int:
+    system = bootstrap(settings)
+    try:
+        found = system.ingestion.ledger.rejected_inputs()
+    finally:
+        system.close()
+    if args.json:
+        _print_json([reject_document(r) for r in found])
+        return EXIT_OK
+    table = Table("received", "entrance", "reason", "input", title=f"{len(found)} rejected inputs")
+    for r in found:
+        table.add_row(r.received_at.isoformat(timespec="seconds"), r.entrance, r.reason,
+                      r.raw.decode("utf-8", "replace")[:80])
+    Console().print(table)
+    return EXIT_OK
+
+
+def reject_document(reject: RejectedInput) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "received_at": utc_text(reject.received_at),
+        "entrance": reject.entrance,
+        "reason": reject.reason,
+        "raw": reject.raw.decode("utf-8", "replace"),
+    }
+    try:
+        reject.raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # The text above replaced what was not UTF-8; these are the exact bytes.
+        document["raw_base64"] = base64.b64encode(reject.raw).decode()
+    return document
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def _fail(reason: str) -> int:
+    print(f"casetrail: {reason}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def entry_point() -> None:
+    sys.exit(main())
+

@@ -1,0 +1,96 @@
+"""The event log on PostgreSQL, with casetrail's inbound ledger in the same schema.
+
+As on SQLite, the ledger rows of a batch are written in the transaction that
+inserts its events (the library's ``_insert_events`` hook).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Sequence
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from services.ports import AcceptedInput, Key, RejectedInput
+
+
+class PostgresLedgerRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self.inbound_table = SQL("{}.casetrail_inbound").format(schema)
+        self.rejects_table = SQL("{}.casetrail_rejects").format(schema)
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} ("
+                "source text NOT NULL, id text NOT NULL, type text NOT NULL, "
+                "body_hash text NOT NULL, received_at timestamptz NOT NULL, "
+                "PRIMARY KEY (source, id))"
+            ).format(self.inbound_table),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} ("
+                "position bigserial PRIMARY KEY, received_at timestamptz NOT NULL, "
+                "entrance text NOT NULL, reason text NOT NULL, raw bytea NOT NULL, "
+                "raw_hash text NOT NULL, UNIQUE (raw_hash, reason))"
+            ).format(self.rejects_table),
+        ]
+
+    def create_table(self) -> None:
+        # The library creates types and tables in the schema but not the schema itself.
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(self.datastore.schema)))
+        super().create_table()
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        accepted: list[AcceptedInput] = kwargs.get("accepted") or []
+        rejects: list[RejectedInput] = kwargs.get("rejects") or []
+        if accepted:
+            curs.execute(
+                SQL("INSERT INTO {} SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+                    "%s::timestamptz[])").format(self.inbound_table),
+                (
+                    [a.source for a in accepted],
+                    [a.id for a in accepted],
+                    [a.type for a in accepted],
+                    [a.body_hash for a in accepted],
+                    [a.received_at for a in accepted],
+                ),
+            )
+        if rejects:
+            # The same bad input received again is kept once.
+            curs.executemany(
+                SQL("INSERT INTO {} (received_at, entrance, reason, raw, raw_hash) VALUES (%s, %s, %s, %s, %s) "
+                    "ON CONFLICT DO NOTHING").format(self.rejects_table),
+                [(r.received_at, r.entrance, r.reason, r.raw, hashlib.sha256(r.raw).hexdigest()) for r in rejects],
+            )
+
+    def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
+        if not keys:
+            return {}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT t.source, t.id, t.body_hash FROM {} t "
+                    "JOIN unnest(%s::text[], %s::text[]) AS k(source, id) USING (source, id)").format(
+                    self.inbound_table
+                ),
+                ([k[0] for k in keys], [k[1] for k in keys]),
+            )
+            return {(row["source"], row["id"]): row["body_hash"] for row in curs.fetchall()}
+
+    def rejected_inputs(self) -> list[RejectedInput]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT received_at, entrance, reason, raw FROM {} ORDER BY position").format(
+                self.rejects_table))
+            return [RejectedInput(r["received_at"], r["entrance"], r["reason"], bytes(r["raw"]))
+                    for r in curs.fetchall()]
+
+    def accepted_counts(self) -> dict[str, int]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT type, count(*) AS n FROM {} GROUP BY type ORDER BY type").format(
+                self.inbound_table))
+            return {row["type"]: row["n"] for row in curs.fetchall()}

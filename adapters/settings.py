@@ -1,0 +1,28 @@
+"""Settings read once, from command-line options over environment variables."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel, ConfigDict
+
+from adapters.database import DEFAULT_DATABASE
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    database_url: str = DEFAULT_DATABASE
+    config_path: str | None = None
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    log_level: str = "warning"
+
+    @classmethod
+    def from_environment(cls, database: str | None = None, config: str | None = None) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=database or env.get("CASETRAIL_DATABASE") or DEFAULT_DATABASE,
+            config_path=config or env.get("CASETRAIL_CONFIG") or None,
+            kafka_bootstrap=env.get("CASETRAIL_KAFKA_BOOTSTRAP") or "127.0.0.1:9092",
+            log_level=env.get("CASETRAIL_LOG_LEVEL") or "warning",
+        )

@@ -1,0 +1,75 @@
+"""The event log on SQLite, with casetrail's inbound ledger in the same file.
+
+The ledger rows of a batch are written inside the transaction that inserts
+its events (the library's ``_insert_events`` hook), so both land or neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any, Sequence
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from services.ports import AcceptedInput, Key, RejectedInput
+
+LOOKUP_CHUNK = 400
+
+
+class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS casetrail_inbound ("
+            "source TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, "
+            "body_hash TEXT NOT NULL, received_at TEXT NOT NULL, "
+            "PRIMARY KEY (source, id)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS casetrail_rejects ("
+            "position INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT NOT NULL, "
+            "entrance TEXT NOT NULL, reason TEXT NOT NULL, raw BLOB NOT NULL, "
+            "raw_hash TEXT NOT NULL, UNIQUE (raw_hash, reason))",
+        ]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        accepted: list[AcceptedInput] = kwargs.get("accepted") or []
+        rejects: list[RejectedInput] = kwargs.get("rejects") or []
+        if accepted:
+            c.executemany(
+                "INSERT INTO casetrail_inbound VALUES (?, ?, ?, ?, ?)",
+                [(a.source, a.id, a.type, a.body_hash, a.received_at.isoformat()) for a in accepted],
+            )
+        if rejects:
+            # The same bad input received again is kept once.
+            c.executemany(
+                "INSERT OR IGNORE INTO casetrail_rejects (received_at, entrance, reason, raw, raw_hash) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(r.received_at.isoformat(), r.entrance, r.reason, r.raw, hashlib.sha256(r.raw).hexdigest())
+                 for r in rejects],
+            )
+        return notification_ids
+
+    def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
+        found: dict[Key, str] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(keys), LOOKUP_CHUNK):
+                chunk = keys[start : start + LOOKUP_CHUNK]
+                placeholders = ",".join("(?, ?)" for _ in chunk)
+                c.execute(
+                    f"SELECT source, id, body_hash FROM casetrail_inbound WHERE (source, id) IN (VALUES {placeholders})",
+                    [part for key in chunk for part in key],
+                )
+                found.update({(row[0], row[1]): row[2] for row in c.fetchall()})
+        return found
+
+    def rejected_inputs(self) -> list[RejectedInput]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT received_at, entrance, reason, raw FROM casetrail_rejects ORDER BY position")
+            return [RejectedInput(datetime.fromisoformat(r[0]), r[1], r[2], bytes(r[3])) for r in c.fetchall()]
+
+    def accepted_counts(self) -> dict[str, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT type, count(*) FROM casetrail_inbound GROUP BY type ORDER BY type")
+            return {row[0]: row[1] for row in c.fetchall()}

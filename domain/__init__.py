@@ -1,0 +1,1 @@
+"""casetrail's domain: aggregates, their events and the rules they keep."""

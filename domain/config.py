@@ -1,0 +1,98 @@
+"""The policy casetrail applies: who owns a source, which categories exist,
+the detectors' windows and limits, and the standard operating procedures.
+
+Every value has the default of the public spec; a deployment overrides any of
+them in a TOML file (see ``adapters.config_file``).
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+DEFAULT_CATEGORIES = [
+    "overbooking",
+    "payment",
+    "rate_discrepancy",
+    "complimentary_night",
+    "loyalty_status",
+    "loyalty_merge",
+    "retro_claim",
+    "website",
+    "terms",
+    "booking_error",
+    "service_complaint",
+    "other",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Departments(_Strict):
+    # Shell-style patterns (``ota:*``); the longest matching pattern wins, so
+    # ``ota:expedia`` can be mapped apart from the other OTAs.
+    by_source: dict[str, str] = Field(
+        default_factory=lambda: {
+            "ota:*": "ota_partner",
+            "channel-manager:*": "channel_manager",
+            "web:*": "ecommerce",
+            "pms:*": "front_office",
+            "helpdesk:*": "customer_service",
+            "phone:*": "customer_service",
+            "mail:*": "customer_service",
+        }
+    )
+    # For a source no pattern matches, so that every event still has a department.
+    fallback: str = "unattributed"
+
+    def for_source(self, source: str) -> str:
+        matching = [pattern for pattern in self.by_source if fnmatchcase(source, pattern)]
+        if not matching:
+            return self.fallback
+        return self.by_source[max(matching, key=len)]
+
+
+class Windows(_Strict):
+    sync_window_minutes: PositiveInt = 5
+    allowed_stop_sell_delay_minutes: PositiveInt = 10
+    payment_failures: PositiveInt = 3
+    payment_failure_window_minutes: PositiveInt = 15
+    repeat_contacts: PositiveInt = 3
+    repeat_contact_window_days: PositiveInt = 14
+    long_hold_minutes: PositiveInt = 10
+
+
+class ProcedureStep(_Strict):
+    step: str
+    within_minutes: PositiveInt
+    department: str
+
+
+class Procedure(_Strict):
+    trigger: str
+    # Data fields the trigger event must carry, e.g. ``{channel = "phone"}``.
+    when: dict[str, str] = Field(default_factory=dict)
+    steps: list[ProcedureStep]
+
+
+def _default_procedures() -> dict[str, Procedure]:
+    return {
+        "phone_booking": Procedure(
+            trigger="booking.created",
+            when={"channel": "phone"},
+            steps=[
+                ProcedureStep(step="read_back", within_minutes=10, department="reservations"),
+                ProcedureStep(step="confirmation_sent", within_minutes=60, department="reservations"),
+            ],
+        )
+    }
+
+
+class Config(_Strict):
+    departments: Departments = Field(default_factory=Departments)
+    categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    windows: Windows = Field(default_factory=Windows)
+    procedures: dict[str, Procedure] = Field(default_factory=_default_procedures)

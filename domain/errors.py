@@ -1,0 +1,17 @@
+"""Errors raised by the domain's invariants (``check_*`` methods)."""
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; the message says which and why."""
+
+
+class DuplicateFact(DomainError):
+    """The same (source, id) was already recorded on this aggregate."""
+
+
+class ConflictingFact(DomainError):
+    """The same (source, id) was recorded before with a different body."""
+
+
+class CaseNotFound(DomainError):
+    """No case has that id or reference."""

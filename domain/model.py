@@ -1,0 +1,114 @@
+"""The building blocks every aggregate shares.
+
+Events are frozen pydantic models (eventsourcing 9.5 ships no pydantic
+mapper; ``services.event_mapper`` is ours). Facts reported by outside systems
+can arrive in any order, so the first fact casetrail hears about a booking,
+contact or case may be any of its events, not only its "created" one: every
+event here can start its aggregate's stream.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate as LibraryAggregate
+from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from domain.errors import ConflictingFact, DuplicateFact
+
+TAggregate = TypeVar("TAggregate", bound="Aggregate")
+
+
+class Provenance(BaseModel):
+    """The facts of the CloudEvent a stored event came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    id: str
+    type: str
+    occurred_at: AwareDatetime
+    reported_at: AwareDatetime
+    received_at: AwareDatetime
+    department: str
+    actor: str | None = None
+    role: str | None = None
+    body_hash: str
+    extensions: dict[str, Any] = {}
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.id)
+
+
+class DomainEvent(BaseModel):
+    """Frozen pydantic base of every stored event; ``timestamp`` is when it was recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+
+
+class Aggregate(LibraryAggregate, created_event_name="Initialised"):
+    """An eventsourcing aggregate whose stream may start with any of its events."""
+
+    class Event(DomainEvent, CanMutateAggregate):  # type: ignore[misc]
+        # Set only on the first event of a stream: which aggregate class to build.
+        originator_topic: str | None = None
+
+        def mutate(self, aggregate: Any) -> Any:
+            if aggregate is None:
+                return CanInitAggregate.mutate(self, None)  # type: ignore[arg-type]
+            return super().mutate(aggregate)
+
+    # The library wants one "created" class per aggregate; ours never stores it,
+    # and its name keeps "Created" free for facts such as booking.created.
+    class Initialised(Event, CanInitAggregate):  # type: ignore[misc]
+        originator_topic: str | None = None
+
+    # Shadows the library's dataclass ``Created``, which cannot mix with pydantic.
+    Created = Initialised
+
+    class Fact(Event):
+        """An event that records something an outside system reported."""
+
+        provenance: Provenance
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.fact_hashes[self.provenance.key] = self.provenance.body_hash
+
+    def __init__(self) -> None:
+        self.fact_hashes: dict[tuple[str, str], str] = {}
+
+    @classmethod
+    def start(cls, aggregate_id: UUID, event_class: type[Aggregate.Event], **kwargs: Any) -> Self:
+        """Begin a new stream with whichever event came first."""
+        return cls._create(event_class, id=aggregate_id, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def record(
+        cls,
+        existing: Self | None,
+        aggregate_id: UUID,
+        event_class: type[Aggregate.Event],
+        **kwargs: Any,
+    ) -> Self:
+        """Append an event to ``existing``, or start the stream with it."""
+        if existing is None:
+            return cls.start(aggregate_id, event_class, **kwargs)
+        existing.trigger_event(event_class, **kwargs)
+        return existing
+
+    def check_fact_is_new(self, provenance: Provenance) -> None:
+        known = self.fact_hashes.get(provenance.key)
+        if known is None:
+            return
+        source, id_ = provenance.key
+        if known == provenance.body_hash:
+            raise DuplicateFact(f"{source}#{id_} is already recorded on {type(self).__name__} {self.id}")
+        raise ConflictingFact(f"{source}#{id_} was recorded before with another body")

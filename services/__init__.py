@@ -1,0 +1,1 @@
+"""casetrail's applications: ingestion, queries and the ports they need."""

@@ -1,0 +1,63 @@
+"""Stores pydantic domain events as JSON and reads them back, upcasting old shapes.
+
+Events are forever: a changed shape gets a higher ``class_version`` on the
+event class and a static ``upcast_vN_vM(state)`` that rewrites the stored
+state of version N into version M's. Version 1 is not written, so events
+stored before a class had versions read as version 1.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from eventsourcing.persistence import Mapper, ProgrammingError, StoredEvent, Transcoder, Transcoding
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import BaseModel
+
+IDENTITY_FIELDS = {"originator_id", "originator_version"}
+
+
+class JSONTranscoder(Transcoder):
+    """Plain JSON: pydantic already turned every value into a JSON type."""
+
+    def encode(self, obj: Any) -> bytes:
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def decode(self, data: bytes) -> Any:
+        return json.loads(data)
+
+    def register(self, transcoding: Transcoding) -> None:
+        raise ProgrammingError("events are pydantic models; no transcodings are needed")
+
+
+class PydanticMapper(Mapper):
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        model = cast(BaseModel, domain_event)
+        state = model.model_dump(mode="json", exclude=IDENTITY_FIELDS, exclude_none=True)
+        class_version = getattr(type(model), "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(model)),
+            state=self.transcoder.encode(state),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event_class = resolve_topic(stored_event.topic)
+        state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+        upcast(event_class, state)
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        return event_class.model_validate(state)
+
+
+def upcast(event_class: type, state: dict[str, Any]) -> None:
+    """Bring a stored state up to the event class's current version, in place."""
+    target = getattr(event_class, "class_version", 1)
+    version = state.pop("class_version", 1)
+    while version < target:
+        getattr(event_class, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1

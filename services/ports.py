@@ -1,0 +1,43 @@
+"""What the services need from storage beyond the event log itself.
+
+The inbound ledger remembers every accepted ``(source, id)`` with the hash of
+its body, and every rejected input byte for byte with its reason. It is
+written in the same transaction as the events of a batch, so a crash never
+stores an event without its key or a key without its event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, Sequence
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class AcceptedInput:
+    source: str
+    id: str
+    type: str
+    body_hash: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class RejectedInput:
+    received_at: datetime
+    entrance: str
+    reason: str
+    raw: bytes
+
+
+class InboundLedger(Protocol):
+    def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
+        """The body hash stored for each of ``keys`` that was accepted before."""
+
+    def rejected_inputs(self) -> list[RejectedInput]:
+        """Every rejected input, oldest first."""
+
+    def accepted_counts(self) -> dict[str, int]:
+        """How many inputs of each type were accepted."""
