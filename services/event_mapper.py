@@ -1,7 +1,7 @@
 """Stores pydantic domain events as JSON and reads them back, upcasting old shapes.
 
-Events are forever: a changed shape gets a higher ``class_version`` on the
-event class and a static ``upcast_vN_vM(state)`` that rewrites the stored
+Events are forever: a changed shape gets a higher ``class_version``
+(a ``ClassVar[int]``) on the event class and a static ``upcast_vN_vM(state)`` that rewrites the stored
 state of version N into version M's. Version 1 is not written, so events
 stored before a class had versions read as version 1.
 """

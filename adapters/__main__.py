@@ -1,0 +1,3 @@
+from adapters.cli import entry_point
+
+entry_point()

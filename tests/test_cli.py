@@ -1,0 +1,105 @@
+"""The casetrail command as a user runs it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SCENARIOS, lines_of
+from tests.test_rejections import BAD_INPUTS
+
+
+def casetrail(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
+    return subprocess.run(
+        [sys.executable, "-m", "adapters", *args], capture_output=True, text=True, cwd=cwd, env=env,
+        input=stdin.decode() if stdin is not None else None, timeout=120,
+    )
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.jsonl")))
+def test_ingest_accepts_every_line_of_each_sample(database_url: str, scenario: str) -> None:
+    result = casetrail("--database", database_url, "ingest", str(SCENARIOS / scenario), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"accepted": len(lines_of(scenario)), "duplicates": 0, "rejected": 0}
+
+
+def test_a_file_mixing_good_and_bad_lines_reports_counts_exit_3_and_keeps_the_rejects(
+    database_url: str, tmp_path: Path
+) -> None:
+    good = lines_of("01-overbooking-after-stop-sell.jsonl")
+    bad = [raw for raw, _ in BAD_INPUTS.values()]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(b"\n".join(good + bad + good[:2]) + b"\n")
+
+    result = casetrail("ingest", "--database", database_url, str(mixed), "--json")
+    assert result.returncode == 3, result.stderr
+    assert json.loads(result.stdout) == {"accepted": len(good), "duplicates": 2, "rejected": len(bad)}
+
+    listed = casetrail("rejects", "--database", database_url, "--json")
+    assert listed.returncode == 0, listed.stderr
+    rejects = json.loads(listed.stdout)
+    assert [r["raw"].encode() for r in rejects] == bad
+    assert [r["reason"][: len(expected)] for r, (_, expected) in zip(rejects, BAD_INPUTS.values())] == [
+        expected for _, expected in BAD_INPUTS.values()
+    ]
+    assert rejects[0]["entrance"] == f"file:{mixed}:{len(good) + 1}"
+    assert rejects[0]["received_at"].endswith("Z")
+
+
+def test_plain_output_prints_the_counts(sqlite_url: str) -> None:
+    result = casetrail("--database", sqlite_url, "ingest", "-", stdin=b"\n".join(lines_of("02-proactive-payment-rescue.jsonl")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "accepted 7, duplicates 0, rejected 0"
+
+
+def test_demo_loads_the_samples_into_a_fresh_file(tmp_path: Path) -> None:
+    for _ in range(2):  # a second run starts afresh instead of finding duplicates
+        result = casetrail("demo", "--json", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert [s["duplicates"] for s in report["scenarios"]] == [0] * 5
+    assert sum(report["stored_by_type"].values()) == 256
+    assert report["rejected"] == 0
+    assert (tmp_path / "casetrail-demo.db").exists()
+
+
+def test_demo_prints_a_readable_summary(tmp_path: Path) -> None:
+    result = casetrail("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "01-overbooking-after-stop-sell" in result.stdout and "inventory.acknowledged" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--database", "mysql://x/y", "rejects"], "casetrail: database: unsupported URL 'mysql://x/y'"),
+        (["ingest", "no-such-file.jsonl"], "casetrail: no-such-file.jsonl: no such file"),
+        (["--database", "sqlite:///no/such/folder/x.db", "rejects"], "casetrail: database: folder 'no/such/folder'"),
+        (["--database", "postgresql://nobody@127.0.0.1:1/nothing", "rejects"], "casetrail: database: "),
+    ],
+)
+def test_user_mistakes_get_one_line_and_exit_1(args: list[str], message: str, tmp_path: Path) -> None:
+    result = casetrail(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(message), result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_config_key_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "casetrail.toml"
+    config.write_text("[windows]\nsync_window_minute = 5\n")
+    result = casetrail("--config", str(config), "--database", f"sqlite:///{tmp_path}/x.db", "rejects", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"casetrail: config {config}: windows.sync_window_minute: unknown key"
+
+
+def test_usage_errors_exit_2() -> None:
+    assert casetrail("teleport").returncode == 2
+    assert casetrail("ingest").returncode == 2
