@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import sys
-from datetime import datetime, timezone
 from typing import Any, Sequence
 
 import structlog
 from eventsourcing.persistence import InterfaceError, OperationalError
-from rich.console import Console
 from rich.table import Table
 
-from adapters import demo
+from adapters import case_commands, demo
 from adapters.bootstrap import bootstrap
 from adapters.config_file import ConfigError
-from adapters.database import DatabaseURLError
+from adapters.database import DatabaseURLError, redacted
 from adapters.jsonl import InputError, check_readable, read_inputs
 from adapters.logs import configure_logging
+from adapters.output import console, print_json, utc_text
 from adapters.progress import ByteProgress
 from adapters.settings import Settings
+from domain.errors import DomainError
 from services.ports import RejectedInput
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -39,10 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         configure_logging(settings.log_level)
         return int(args.run(args, settings))
-    except (ConfigError, DatabaseURLError, InputError, ValueError) as error:
+    except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
         return _fail(str(error))
     except (InterfaceError, OperationalError) as error:
-        return _fail(f"database: {_first_line(error)}")
+        return _fail(f"database: cannot use {redacted(settings.database_url)}: {_first_line(error)}")
     except KeyboardInterrupt:
         return _fail("interrupted")
 
@@ -62,12 +61,31 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", parents=[common], help="store JSON Lines CloudEvents (- for stdin)")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--json", action="store_true", help="print one JSON document")
+    ingest.add_argument("--backfill", action="store_true",
+                        help="historical input: an event without reportedat was known when it occurred")
     ingest.add_argument("--batch-size", type=int, default=500, help="events per transaction (default 500)")
     ingest.set_defaults(run=_ingest)
 
     rejects = commands.add_parser("rejects", parents=[common], help="list rejected inputs with their reasons")
     rejects.add_argument("--json", action="store_true", help="print one JSON document")
     rejects.set_defaults(run=_rejects)
+
+    listing = commands.add_parser("cases", parents=[common], help="list cases, oldest first")
+    listing.add_argument("--json", action="store_true", help="print one JSON document")
+    listing.add_argument("--status", help="only cases with this status (open, resolved, closed)")
+    listing.add_argument("--category", help="only cases of this category")
+    listing.add_argument("--department", help="only cases with a factor naming this department")
+    listing.set_defaults(run=case_commands.cases)
+
+    one = commands.add_parser("case", parents=[common], help="one case report with its timeline")
+    one.add_argument("case", metavar="CASE", help="the case id or case_ref")
+    one.add_argument("--json", action="store_true", help="print one JSON document")
+    one.add_argument("--as-of", metavar="T", help="as it stood in the world at T (events that occurred by T)")
+    one.add_argument("--known-at", metavar="T", help="as it was known at T (events reported by T)")
+    one.set_defaults(run=case_commands.case)
+
+    rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
+    rebuild.set_defaults(run=case_commands.replay)
 
     sample = commands.add_parser("demo", parents=[common],
                                  help=f"load the sample scenarios into a fresh {demo.DEMO_FILE} and show what was found")
@@ -83,11 +101,13 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     system = bootstrap(settings)
     try:
         with ByteProgress(args.paths, "ingesting") as progress:
-            counts = system.ingestion.ingest(read_inputs(args.paths, progress.advance), batch_size=args.batch_size)
+            counts = system.ingestion.ingest(read_inputs(args.paths, progress.advance), batch_size=args.batch_size,
+                                             backfill=args.backfill)
+        system.catch_up()
     finally:
         system.close()
     if args.json:
-        _print_json(vars(counts))
+        print_json(vars(counts))
     else:
         print(f"accepted {counts.accepted}, duplicates {counts.duplicates}, rejected {counts.rejected}")
     return EXIT_REJECTED if counts.rejected else EXIT_OK
@@ -100,13 +120,13 @@ def _rejects(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         system.close()
     if args.json:
-        _print_json([reject_document(r) for r in found])
+        print_json([reject_document(r) for r in found])
         return EXIT_OK
     table = Table("received", "entrance", "reason", "input", title=f"{len(found)} rejected inputs")
     for r in found:
         table.add_row(r.received_at.isoformat(timespec="seconds"), r.entrance, r.reason,
                       r.raw.decode("utf-8", "replace")[:80])
-    Console().print(table)
+    console.print(table)
     return EXIT_OK
 
 
@@ -123,15 +143,6 @@ def reject_document(reject: RejectedInput) -> dict[str, Any]:
         # The text above replaced what was not UTF-8; these are the exact bytes.
         document["raw_base64"] = base64.b64encode(reject.raw).decode()
     return document
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _print_json(document: Any) -> None:
-    json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 def _first_line(error: BaseException) -> str:

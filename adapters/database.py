@@ -9,6 +9,7 @@ from eventsourcing.utils import get_topic
 
 from adapters.postgres_store import PostgresLedgerRecorder
 from adapters.sqlite_store import SQLiteLedgerRecorder
+from adapters.view_stores import PostgresViewStore, SQLiteViewStore
 
 DEFAULT_DATABASE = "sqlite:///./casetrail.db"
 
@@ -26,6 +27,14 @@ def persistence_env(url: str) -> dict[str, str]:
     raise DatabaseURLError(
         f"database: unsupported URL {url!r}; use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME"
     )
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, fit for messages and logs."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 def _sqlite_env(url: str) -> dict[str, str]:
@@ -60,3 +69,15 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
     }
+
+
+def open_view_store(url: str) -> SQLiteViewStore | PostgresViewStore:
+    """The read models live in the same database (and schema) as the log."""
+    env = persistence_env(url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        return SQLiteViewStore(env["SQLITE_DBNAME"])
+    conninfo = {
+        "dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
+        "user": env["POSTGRES_USER"], "password": env["POSTGRES_PASSWORD"], "connect_timeout": 5,
+    }
+    return PostgresViewStore(conninfo, env["POSTGRES_SCHEMA"] or "public")

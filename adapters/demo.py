@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         for name in sample_names():
             with as_file(files("adapters").joinpath("samples", name)) as path:
-                counts = system.ingestion.ingest(read_inputs([str(path)]))
+                counts = system.ingestion.ingest(read_inputs([str(path)]), backfill=True)
             scenarios.append({"scenario": name.removesuffix(".jsonl"), **vars(counts)})
         stored = system.ingestion.ledger.accepted_counts()
         rejects = system.ingestion.ledger.rejected_inputs()

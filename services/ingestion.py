@@ -19,7 +19,7 @@ from domain.config import Config
 from domain.errors import DomainError
 from domain.model import Aggregate, Provenance
 from services.event_mapper import JSONTranscoder, PydanticMapper
-from services.inbound import InboundEvent
+from services.inbound import Envelope, InboundEvent
 from services.parsing import Invalid, parse_event
 from services.ports import AcceptedInput, InboundLedger, Key, RejectedInput
 from services.routing import targets
@@ -37,6 +37,24 @@ class RawInput:
 
     raw: bytes
     entrance: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """When a batch arrived, and when its events count as known.
+
+    Live input was known when casetrail received it, unless it says when its
+    source reported it (``reportedat``). A backfill is a historical record
+    loaded later: each event without ``reportedat`` was known when it occurred.
+    """
+
+    at: datetime
+    backfill: bool = False
+
+    def reported_at(self, envelope: Envelope) -> datetime:
+        if envelope.reportedat is not None:
+            return envelope.reportedat
+        return envelope.time if self.backfill else self.at
 
 
 @dataclass
@@ -71,22 +89,23 @@ class Ingestion(Application):
         inputs: Iterable[RawInput],
         batch_size: int = DEFAULT_BATCH_SIZE,
         on_batch: Callable[[IngestCounts], None] | None = None,
+        backfill: bool = False,
     ) -> IngestCounts:
         total = IngestCounts()
         for number, batch in enumerate(_batches(inputs, batch_size), start=1):
-            counts = self.ingest_batch(batch, batch_number=number)
+            counts = self.ingest_batch(batch, batch_number=number, backfill=backfill)
             total += counts
             if on_batch is not None:
                 on_batch(counts)
         return total
 
-    def ingest_batch(self, batch: Sequence[RawInput], batch_number: int = 1) -> IngestCounts:
-        received_at = datetime.now(timezone.utc)
+    def ingest_batch(self, batch: Sequence[RawInput], batch_number: int = 1, backfill: bool = False) -> IngestCounts:
+        receipt = Receipt(datetime.now(timezone.utc), backfill)
         parsed = [(item, parse_event(item.raw)) for item in batch]
         bound = log.bind(batch=batch_number, size=len(batch))
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                counts = self._store_batch(parsed, received_at, bound)
+                counts = self._store_batch(parsed, receipt, bound)
             except IntegrityError:
                 if attempt == MAX_ATTEMPTS:
                     raise
@@ -97,14 +116,14 @@ class Ingestion(Application):
         raise AssertionError("unreachable")
 
     def _store_batch(
-        self, parsed: list[tuple[RawInput, InboundEvent | Invalid]], received_at: datetime, bound: Any
+        self, parsed: list[tuple[RawInput, InboundEvent | Invalid]], receipt: Receipt, bound: Any
     ) -> IngestCounts:
         counts = IngestCounts()
         rejects: list[RejectedInput] = []
         fresh: dict[Key, tuple[RawInput, InboundEvent]] = {}
 
         def reject(item: RawInput, reason: str, **context: Any) -> None:
-            rejects.append(RejectedInput(received_at, item.entrance, reason, item.raw))
+            rejects.append(RejectedInput(receipt.at, item.entrance, reason, item.raw))
             bound.warning("input rejected", entrance=item.entrance, reason=reason, **context)
 
         def seen_before(item: RawInput, event: InboundEvent, stored_hash: str) -> None:
@@ -131,19 +150,19 @@ class Ingestion(Application):
         accepted: list[AcceptedInput] = []
         for item, event in fresh.values():
             try:
-                self._apply_to_aggregates(event, received_at, aggregates)
+                self._apply_to_aggregates(event, receipt, aggregates)
             except DomainError as error:
                 reject(item, str(error), source=event.envelope.source, event_id=event.envelope.id)
                 continue
             envelope = event.envelope
-            accepted.append(AcceptedInput(envelope.source, envelope.id, envelope.type, event.body_hash, received_at))
+            accepted.append(AcceptedInput(envelope.source, envelope.id, envelope.type, event.body_hash, receipt.at))
         counts.accepted = len(accepted)
         counts.rejected = len(rejects)
         self.save(*aggregates.values(), accepted=accepted, rejects=rejects)
         return counts
 
-    def _apply_to_aggregates(self, event: InboundEvent, received_at: datetime, aggregates: dict[UUID, Aggregate]) -> None:
-        provenance = self._provenance(event, received_at)
+    def _apply_to_aggregates(self, event: InboundEvent, receipt: Receipt, aggregates: dict[UUID, Aggregate]) -> None:
+        provenance = self._provenance(event, receipt)
         planned = [(target, self._current(target.aggregate_id, aggregates))
                    for target in targets(event.envelope.type, event.data)]
         # Check every target before changing any, so a rejected input leaves no trace.
@@ -164,15 +183,15 @@ class Ingestion(Application):
         except AggregateNotFoundError:
             return None
 
-    def _provenance(self, event: InboundEvent, received_at: datetime) -> Provenance:
+    def _provenance(self, event: InboundEvent, receipt: Receipt) -> Provenance:
         envelope = event.envelope
         return Provenance(
             source=envelope.source,
             id=envelope.id,
             type=envelope.type,
             occurred_at=envelope.time,
-            reported_at=envelope.reportedat or received_at,
-            received_at=received_at,
+            reported_at=receipt.reported_at(envelope),
+            received_at=receipt.at,
             department=envelope.department or self.config.departments.for_source(envelope.source),
             actor=envelope.actor,
             role=envelope.actorrole,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Any, ContextManager, Protocol, Sequence
 
 Key = tuple[str, str]
 
@@ -41,3 +41,22 @@ class InboundLedger(Protocol):
 
     def accepted_counts(self) -> dict[str, int]:
         """How many inputs of each type were accepted."""
+
+
+class ViewCursor(Protocol):
+    rowcount: int
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any: ...
+
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+
+class ViewStore(Protocol):
+    """The read models' tables, beside the log. SQL is written with ``?`` placeholders."""
+
+    def transaction(self) -> ContextManager[ViewCursor]:
+        """A cursor whose work commits together when the block ends without error."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...

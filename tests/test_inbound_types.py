@@ -8,9 +8,10 @@ from typing import Any
 
 from domain import ids
 from domain.model import Aggregate
-from services.ingestion import Ingestion
 from services.inbound import DATA_MODELS
+from services.ingestion import Ingestion
 from tests.conftest import all_scenario_lines, inputs
+
 
 def stored_events(app: Ingestion) -> list[Any]:
     notifications = app.recorder.select_notifications(start=1, limit=100_000)

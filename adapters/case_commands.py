@@ -1,0 +1,85 @@
+"""``casetrail cases``, ``case`` and ``replay``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from adapters.bootstrap import bootstrap
+from adapters.output import console, parse_moment, print_json
+from adapters.settings import Settings
+from services.case_queries import Moment
+
+
+def cases(args: argparse.Namespace, settings: Settings) -> int:
+    system = bootstrap(settings)
+    try:
+        system.catch_up()
+        found = system.cases.list_cases(status=args.status, category=args.category, department=args.department)
+    finally:
+        system.close()
+    if args.json:
+        print_json(found)
+        return 0
+    table = Table("opened", "case", "category", "status", "priority", "departments", title=f"{len(found)} cases")
+    for case in found:
+        table.add_row(case["opened_at"], case["case_ref"], case["category"], case["status"], case["priority"],
+                      ", ".join(case["departments"]))
+    console.print(table)
+    return 0
+
+
+def case(args: argparse.Namespace, settings: Settings) -> int:
+    moment = Moment(parse_moment("--as-of", args.as_of), parse_moment("--known-at", args.known_at))
+    system = bootstrap(settings)
+    try:
+        system.catch_up()
+        report = system.cases.case_report(args.case, moment)
+    finally:
+        system.close()
+    if args.json:
+        print_json(report)
+    else:
+        _show_case(report)
+    return 0
+
+
+def replay(args: argparse.Namespace, settings: Settings) -> int:
+    system = bootstrap(settings)
+    try:
+        total = system.ingestion.recorder.max_notification_id() or 0
+        with Progress(TextColumn("rebuilding {task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=Console(stderr=True), disable=not sys.stderr.isatty()) as bar:
+            for runner in system.views:
+                task = bar.add_task(runner.view.name, total=total)
+                applied = runner.rebuild(progress=lambda n, task=task: bar.advance(task, n))
+                print(f"{runner.view.name}: rebuilt from {applied} stored events")
+    finally:
+        system.close()
+    return 0
+
+
+def _show_case(report: dict[str, Any]) -> None:
+    console.print(f"[bold]{report['case_ref']}[/bold]  {report['category']}  {report['status']}  "
+                  f"priority {report['priority']}  opened {report['opened_at']} by {report['opened_by']}"
+                  + ("  [yellow]proactive[/yellow]" if report["proactive"] else ""))
+    subjects = report["subjects"]
+    console.print("subjects: " + "; ".join(f"{k.removesuffix('_refs').removesuffix('s')} {', '.join(v)}"
+                                           for k, v in subjects.items() if v))
+    timeline = Table("occurred (UTC)", "department", "actor", "what happened", "source#id", title="timeline")
+    for entry in report["timeline"]:
+        timeline.add_row(entry["occurred_at"], entry["department"], entry["actor"] or "", entry["summary"],
+                         f"{entry['source']}#{entry['id']}")
+    console.print(timeline)
+    if report["factors"]:
+        factors = Table("factor", "department", "status", "explanation", "evidence", title="contributing factors")
+        for factor in report["factors"]:
+            factors.add_row(factor["code"], factor["department"], factor["status"], factor["explanation"],
+                            ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"]))
+        console.print(factors)
+    console.print("effort: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report["effort"].items()))

@@ -1,0 +1,140 @@
+"""A case report folded from timeline rows (spec ``cases-v1.md``).
+
+Rows come from the timeline index, already filtered to what had occurred or
+was known at the moment asked about; everything here is a pure function of
+them, so the same events give the same report whatever order they arrived in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from projections.recorded import INSTANT_FORMAT, rfc3339
+
+ESCALATION_RANK = {"none": 0, "supervisor": 1, "manager": 2, "executive": 3}
+
+
+@dataclass(frozen=True)
+class Row:
+    source: str
+    source_id: str
+    type: str
+    position: int
+    occurred_at: str
+    reported_at: str
+    recorded_at: str
+    department: str
+    actor: str | None
+    role: str | None
+    summary: str
+    booking_ref: str | None
+    contact_ref: str | None
+    case_ref: str | None
+    party_ref: str | None
+    resource: str | None
+    night_from: str | None
+    night_to: str | None
+    update_id: str | None
+    details: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.details)  # type: ignore[no-any-return]
+
+    @property
+    def order(self) -> tuple[str, str, int]:
+        return (self.occurred_at, self.reported_at, self.position)
+
+
+@dataclass
+class CaseState:
+    case_ref: str
+    category: str | None = None
+    status: str = "open"
+    priority: str = "normal"
+    opened_at: str | None = None
+    opened_by: str | None = None
+    holder: str | None = None
+    booking_refs: set[str] = field(default_factory=set)
+    party_refs: set[str] = field(default_factory=set)
+    factors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
+    """The case as its own events, in the order they occurred, make it."""
+    state = CaseState(case_ref)
+    for row in sorted(case_rows, key=lambda r: r.order):
+        data = row.data
+        if row.type == "case.opened":
+            state.category = state.category or data["category"]
+            state.priority = data.get("priority", "normal")
+            state.opened_at = state.opened_at or row.occurred_at
+            state.opened_by = state.opened_by or row.actor or row.source
+            state.booking_refs.update(filter(None, [data.get("booking_ref")]))
+            state.party_refs.update(filter(None, [data.get("party_ref")]))
+        elif row.type == "case.categorized":
+            state.category = data["category"]
+        elif row.type == "case.assigned":
+            state.holder = data["department"]
+        elif row.type == "case.resolved":
+            state.status = "resolved"
+        elif row.type == "case.reopened":
+            state.status = "open"
+        elif row.type == "case.closed":
+            state.status = "closed"
+        elif row.type == "case.factor_added":
+            state.factors.append({
+                "code": data["code"], "department": data["department"], "at": rfc3339(row.occurred_at),
+                "evidence": [{"source": e["source"], "id": e["id"]} for e in data["evidence"]],
+                "explanation": data["explanation"],
+                "status": "confirmed", "proposed_by": row.actor or row.source,
+            })
+    return state
+
+
+def timeline_entry(row: Row) -> dict[str, Any]:
+    return {
+        "source": row.source, "id": row.source_id, "type": row.type,
+        "occurred_at": rfc3339(row.occurred_at), "reported_at": rfc3339(row.reported_at),
+        "recorded_at": rfc3339(row.recorded_at), "department": row.department, "actor": row.actor,
+        "summary": row.summary,
+    }
+
+
+def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = ()) -> dict[str, Any]:
+    """Customer effort: what the party went through across the contacts, and
+    the case's own escalations and how long until it was resolved."""
+    contact_rows = sorted(contact_rows, key=lambda r: r.order)
+    case_rows = sorted(case_rows, key=lambda r: r.order)
+    contacts = {r.contact_ref for r in contact_rows if r.type == "contact.started"}
+    inbound = [r for r in contact_rows if r.type == "contact.started" and r.data["direction"] == "inbound"]
+    transfers = [r for r in contact_rows if r.type == "contact.transferred"]
+    levels = [r.data["level"] for r in [*contact_rows, *case_rows] if r.type in ("contact.escalated", "case.escalated")]
+    ended = {r.contact_ref: r.data["outcome"] for r in contact_rows if r.type == "contact.ended"}
+    return {
+        "contacts": len(contacts),
+        "transfers": len(transfers),
+        "hold_seconds": sum(r.data["seconds"] for r in contact_rows if r.type == "contact.held"),
+        "agents": len({r.actor for r in contact_rows if r.actor}),
+        "departments": len({r.department for r in contact_rows} | {r.data["to_department"] for r in transfers}),
+        "highest_escalation": max(levels, key=lambda level: ESCALATION_RANK.get(level, 0), default="none"),
+        "elapsed_seconds": _elapsed(contact_rows, case_rows),
+        "first_contact_resolution": len(inbound) == 1 and ended.get(inbound[0].contact_ref) == "resolved",
+    }
+
+
+def _elapsed(contact_rows: list[Row], case_rows: list[Row]) -> int:
+    """From the first contact or case event to the resolution, or to the latest event while unresolved."""
+    moments = sorted(r.occurred_at for r in [*contact_rows, *case_rows])
+    if not moments:
+        return 0
+    resolutions = [r.occurred_at for r in case_rows if r.type in ("case.resolved", "case.closed")]
+    end = max(resolutions) if resolutions and case_rows[-1].type != "case.reopened" else moments[-1]
+    return _seconds_between(moments[0], end)
+
+
+def _seconds_between(first: str, last: str) -> int:
+    return int((datetime.strptime(last, INSTANT_FORMAT) - datetime.strptime(first, INSTANT_FORMAT)).total_seconds())

@@ -1,0 +1,38 @@
+"""A stored event as projections see it: its log position and its JSON state.
+
+Projections read the stored state directly, without building event objects,
+because a rebuild walks the whole log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+# Fixed width, so text comparison in SQL orders instants correctly.
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    position: int
+    state: dict[str, Any]
+
+    @property
+    def provenance(self) -> dict[str, Any] | None:
+        return self.state.get("provenance")
+
+    @property
+    def recorded_at(self) -> str:
+        return instant(self.state["timestamp"])
+
+
+def instant(text: str) -> str:
+    """An RFC 3339 timestamp with any offset, as sortable UTC text."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).strftime(INSTANT_FORMAT)
+
+
+def rfc3339(stored: str) -> str:
+    """Sortable UTC text as the public output shows it: ``2019-06-21T04:24:00Z``."""
+    return stored.replace(".000000Z", "Z")

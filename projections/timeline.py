@@ -1,0 +1,107 @@
+"""The timeline index: one row per inbound event, with the subjects it names.
+
+Case timelines, customer effort and the case list are read from these rows at
+query time. A row depends only on its own event, so the index is the same
+whatever order events arrived in, and a replay rebuilds it exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any, Sequence
+
+from projections.recorded import Recorded, instant
+from projections.summaries import summarize
+from projections.view import View
+
+COLUMNS = (
+    "source", "source_id", "type", "position", "occurred_at", "reported_at", "recorded_at", "department",
+    "actor", "role", "summary", "booking_ref", "contact_ref", "case_ref", "party_ref", "resource",
+    "night_from", "night_to", "update_id", "details",
+)
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS timeline_entries ("
+    "source TEXT NOT NULL, source_id TEXT NOT NULL, type TEXT NOT NULL, position BIGINT NOT NULL, "
+    "occurred_at TEXT NOT NULL, reported_at TEXT NOT NULL, recorded_at TEXT NOT NULL, department TEXT NOT NULL, "
+    "actor TEXT, role TEXT, summary TEXT NOT NULL, booking_ref TEXT, contact_ref TEXT, case_ref TEXT, "
+    "party_ref TEXT, resource TEXT, night_from TEXT, night_to TEXT, update_id TEXT, details TEXT NOT NULL, "
+    "PRIMARY KEY (source, source_id))",
+    "CREATE INDEX IF NOT EXISTS timeline_by_booking ON timeline_entries (booking_ref)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_contact ON timeline_entries (contact_ref)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_case ON timeline_entries (case_ref)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_party ON timeline_entries (party_ref)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_resource ON timeline_entries (resource, night_from)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_update ON timeline_entries (update_id)",
+]
+TABLES = ["timeline_entries"]
+
+# One inbound event may be stored on several streams (a stop-sell on each night
+# it covers, a procedure step on its booking and its contact): the first stored
+# copy makes the row, later copies only add subjects the first did not name.
+UPSERT = (
+    f"INSERT INTO timeline_entries ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+    "ON CONFLICT (source, source_id) DO UPDATE SET "
+    "booking_ref = COALESCE(timeline_entries.booking_ref, excluded.booking_ref), "
+    "contact_ref = COALESCE(timeline_entries.contact_ref, excluded.contact_ref)"
+)
+
+INTERNAL_FIELDS = {"provenance", "timestamp", "originator_topic"}
+
+
+def write(cursor: Any, batch: Sequence[Recorded]) -> None:
+    rows = [row for row in map(entry_row, batch) if row is not None]
+    if rows:
+        cursor.executemany(UPSERT, rows)
+
+
+# Bump the version when rows are computed differently: the view is then rebuilt from the log.
+TIMELINE = View(name="timeline", version=1, schema=SCHEMA, tables=TABLES, write=write)
+
+
+def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
+    facts = recorded.provenance
+    if facts is None:
+        return None
+    event_type = facts["type"]
+    data = inbound_data(recorded.state)
+    resource, first, last = _nights(event_type, data)
+    return (
+        facts["source"], facts["id"], event_type, recorded.position,
+        instant(facts["occurred_at"]), instant(facts["reported_at"]), recorded.recorded_at,
+        facts["department"], facts.get("actor"), facts.get("role"), summarize(event_type, data),
+        data.get("booking_ref"), data.get("contact_ref"), data.get("case_ref"),
+        data.get("party_ref") or data.get("guest_ref"), resource, first, last, data.get("update_id"),
+        json.dumps(data, sort_keys=True, separators=(",", ":")),
+    )
+
+
+def inbound_data(state: dict[str, Any]) -> dict[str, Any]:
+    """The event's data in the shape of the inbound contract."""
+    data = {k: v for k, v in state.items() if k not in INTERNAL_FIELDS}
+    if "night" in data:  # inventory streams are per night; the inbound event named a range or a date
+        night = data.pop("night")
+        if "from_date" in data:
+            data["from"], data["to"] = data.pop("from_date"), data.pop("to_date")
+        else:
+            data["date"] = night
+    return data
+
+
+def _nights(event_type: str, data: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The resource and the first and last service dates an event speaks of."""
+    if event_type == "inventory.set":
+        return data["resource"], data["date"], data["date"]
+    if event_type in ("inventory.closed", "inventory.opened"):
+        return data["resource"], data["from"], data["to"]
+    if event_type == "booking.created":
+        return data["resource"], data["date"], _last_night(data["date"], data.get("nights", 1))
+    if event_type == "booking.modified" and "date" in data["changes"]:
+        changes = data["changes"]
+        return changes.get("resource"), changes["date"], _last_night(changes["date"], changes.get("nights", 1))
+    return None, None, None
+
+
+def _last_night(first: str, nights: int) -> str:
+    return (date.fromisoformat(first) + timedelta(days=nights - 1)).isoformat()

@@ -1,0 +1,18 @@
+"""What a read model declares so that a runner can keep it current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from projections.recorded import Recorded
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    # A new version is rebuilt from the log instead of patched.
+    version: int
+    schema: list[str]
+    tables: list[str]
+    write: Callable[[Any, Sequence[Recorded]], None]

@@ -1,0 +1,174 @@
+"""Answers about cases, read from the timeline index.
+
+``as_of`` keeps what had occurred by then, ``known_at`` what had been reported
+by then; together they replay an incident as an auditor asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Sequence
+
+from domain import ids
+from domain.errors import CaseNotFound
+from projections.case_report import CaseState, Row, effort, fold_case, timeline_entry
+from projections.recorded import INSTANT_FORMAT, rfc3339
+from projections.timeline import COLUMNS
+from services.ports import ViewStore
+
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM timeline_entries"
+# A party's payment attempts this close to a case belong on its timeline.
+PAYMENTS_AROUND_CASE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Moment:
+    as_of: datetime | None = None
+    known_at: datetime | None = None
+
+    def clause(self) -> tuple[str, list[Any]]:
+        sql, params = "", []
+        if self.as_of is not None:
+            sql, params = sql + " AND occurred_at <= ?", params + [_instant(self.as_of)]
+        if self.known_at is not None:
+            sql, params = sql + " AND reported_at <= ?", params + [_instant(self.known_at)]
+        return sql, params
+
+
+class CaseQueries:
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+
+    def rows(self, where: str, params: Sequence[Any], moment: Moment = Moment()) -> list[Row]:
+        time_sql, time_params = moment.clause()
+        return [Row(*r) for r in self.store.query(f"{SELECT} WHERE {where}{time_sql}", [*params, *time_params])]
+
+    def case_refs(self) -> list[str]:
+        return [r[0] for r in self.store.query(
+            "SELECT DISTINCT case_ref FROM timeline_entries WHERE type = 'case.opened'")]
+
+    def list_cases(self, status: str | None = None, category: str | None = None,
+                   department: str | None = None) -> list[dict[str, Any]]:
+        by_case: dict[str, list[Row]] = {}
+        for row in self.rows("type LIKE 'case.%'", []):
+            by_case.setdefault(str(row.case_ref), []).append(row)
+        summaries = []
+        for case_ref, case_rows in by_case.items():
+            state = fold_case(case_ref, case_rows)
+            if state.opened_at is None:
+                continue
+            summary = _summary(state)
+            if status and summary["status"] != status or category and summary["category"] != category:
+                continue
+            if department and department not in summary["departments"]:
+                continue
+            summaries.append(summary)
+        return sorted(summaries, key=lambda s: (s["opened_at"], s["case_ref"]))
+
+    def resolve(self, case: str) -> str:
+        """A case_ref from either a case_ref or a case id."""
+        for case_ref in [case, *self.case_refs()]:
+            if case in (case_ref, str(ids.case_id(case_ref))):
+                if self.rows("case_ref = ? AND type = 'case.opened'", [case_ref]):
+                    return case_ref
+        raise CaseNotFound(f"case {case}: no such case")
+
+    def case_report(self, case: str, moment: Moment = Moment()) -> dict[str, Any]:
+        case_ref = self.resolve(case)
+        case_rows = self.rows("case_ref = ? AND type LIKE 'case.%'", [case_ref], moment)
+        state = fold_case(case_ref, case_rows)
+        if state.opened_at is None:
+            raise CaseNotFound(f"case {case}: not opened at that moment")
+        linked = self._linked_rows(state, moment)
+        contact_rows = [r for r in linked if r.contact_ref and r.type.startswith("contact.")]
+        timeline = sorted({(r.source, r.source_id): r for r in [*case_rows, *linked]}.values(), key=lambda r: r.order)
+        report = _summary(state)
+        del report["departments"]
+        report.update({
+            "opened_by": state.opened_by,
+            "proactive": _proactive(state, contact_rows),
+            "subjects": {
+                "booking_refs": sorted(state.booking_refs),
+                "party_refs": sorted(state.party_refs),
+                "resources": sorted({r.resource for r in linked if r.resource and r.booking_ref}),
+                "contact_refs": sorted({r.contact_ref for r in contact_rows if r.contact_ref}),
+            },
+            "timeline": [timeline_entry(r) for r in timeline],
+            "factors": state.factors,
+            "effort": effort(contact_rows, case_rows),
+        })
+        return report
+
+    def party_effort(self, party_ref: str, moment: Moment = Moment()) -> dict[str, Any]:
+        contacts = self._contacts("party_ref = ?", [party_ref], moment)
+        return effort(self._rows_of("contact_ref", contacts, moment))
+
+    def _linked_rows(self, state: CaseState, moment: Moment) -> list[Row]:
+        bookings = sorted(state.booking_refs)
+        contacts = self._contacts(f"(case_ref = ?{_or_in('booking_ref', bookings)})", [state.case_ref, *bookings],
+                                  moment)
+        rows = self._rows_of("booking_ref", bookings, moment) + self._rows_of("contact_ref", contacts, moment)
+        rows += self._party_payments(state, moment)
+        rows += self._inventory(rows, moment)
+        return rows
+
+    def _contacts(self, where: str, params: list[Any], moment: Moment) -> list[str]:
+        started = self.rows(f"type = 'contact.started' AND {where}", params, moment)
+        return sorted({r.contact_ref for r in started if r.contact_ref})
+
+    def _rows_of(self, column: str, values: Iterable[str], moment: Moment) -> list[Row]:
+        values = list(values)
+        if not values:
+            return []
+        return self.rows(f"{column} IN ({_marks(values)})", values, moment)
+
+    def _party_payments(self, state: CaseState, moment: Moment) -> list[Row]:
+        if not state.party_refs or state.opened_at is None:
+            return []
+        opened = datetime.strptime(state.opened_at, INSTANT_FORMAT)
+        window = [(opened - PAYMENTS_AROUND_CASE).strftime(INSTANT_FORMAT),
+                  (opened + PAYMENTS_AROUND_CASE).strftime(INSTANT_FORMAT)]
+        parties = sorted(state.party_refs)
+        return self.rows(
+            f"type LIKE 'payment.%' AND occurred_at BETWEEN ? AND ? AND party_ref IN ({_marks(parties)})",
+            [*window, *parties], moment,
+        )
+
+    def _inventory(self, rows: list[Row], moment: Moment) -> list[Row]:
+        """The inventory updates of the resources and nights the case's bookings hold, and their acknowledgements."""
+        found: list[Row] = []
+        for resource, first, last in sorted({(r.resource, r.night_from, r.night_to) for r in rows
+                                             if r.booking_ref and r.resource}):
+            found += self.rows("resource = ? AND type LIKE 'inventory.%' AND night_from <= ? AND night_to >= ?",
+                               [resource, last, first], moment)
+        return found + self._rows_of("update_id", sorted({r.source_id for r in found}), moment)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _or_in(column: str, values: list[str]) -> str:
+    return f" OR {column} IN ({_marks(values)})" if values else ""
+
+
+def _proactive(state: CaseState, contact_rows: list[Row]) -> bool:
+    inbound = [r.occurred_at for r in contact_rows if r.type == "contact.started" and r.data["direction"] == "inbound"]
+    return state.opened_at is not None and all(state.opened_at < started for started in inbound)
+
+
+def _summary(state: CaseState) -> dict[str, Any]:
+    return {
+        "case_id": str(ids.case_id(state.case_ref)),
+        "case_ref": state.case_ref,
+        "category": state.category,
+        "status": state.status,
+        "priority": state.priority,
+        "opened_at": rfc3339(state.opened_at) if state.opened_at else None,
+        "departments": sorted({f["department"] for f in state.factors}),
+    }
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime(INSTANT_FORMAT)

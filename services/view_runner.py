@@ -1,0 +1,108 @@
+"""Keeps a read model current: follows the log from the view's own tracked
+position and writes each batch's rows and the new position in one
+transaction, so every event is applied exactly once across crashes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.utils import resolve_topic
+
+from projections.recorded import Recorded
+from projections.view import View
+from services.event_mapper import upcast
+from services.ports import ViewStore
+
+TRACKING_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS casetrail_tracking ("
+    "view TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
+)
+DEFAULT_BATCH_SIZE = 2000
+
+Progress = Callable[[int], None]
+
+
+class ViewRunner:
+    def __init__(self, recorder: ApplicationRecorder, store: ViewStore, view: View,
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.recorder = recorder
+        self.store = store
+        self.view = view
+        self.batch_size = batch_size
+        self._set_up()
+
+    def _set_up(self) -> None:
+        with self.store.transaction() as cursor:
+            cursor.execute(TRACKING_SCHEMA)
+            for statement in self.view.schema:
+                cursor.execute(statement)
+            cursor.execute("SELECT version FROM casetrail_tracking WHERE view = ?", (self.view.name,))
+            found = cursor.fetchall()
+            if not found:
+                cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?)", (self.view.name, self.view.version))
+            elif found[0][0] != self.view.version:
+                self._clear(cursor)
+
+    def position(self) -> int:
+        rows = self.store.query("SELECT position FROM casetrail_tracking WHERE view = ?", (self.view.name,))
+        return int(rows[0][0])
+
+    def lag(self) -> int:
+        """How many positions of the log the view has yet to apply (an upper bound)."""
+        return max(0, (self.recorder.max_notification_id() or 0) - self.position())
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Apply everything recorded so far; returns how many stored events were applied."""
+        applied = 0
+        position = self.position()
+        while True:
+            notifications = self.recorder.select_notifications(
+                start=position, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return applied
+            batch = [Recorded(n.id, decode(n)) for n in notifications]
+            position = self._apply(position, batch)
+            applied += len(batch)
+            if progress is not None:
+                progress(len(batch))
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        with self.store.transaction() as cursor:
+            self._clear(cursor)
+        return self.catch_up(progress)
+
+    def _apply(self, position: int, batch: list[Recorded]) -> int:
+        new_position = batch[-1].position
+        try:
+            with self.store.transaction() as cursor:
+                # Claim the batch first: a second runner on the same view waits
+                # here, then finds the position moved and applies nothing.
+                cursor.execute("UPDATE casetrail_tracking SET position = ? WHERE view = ? AND position = ?",
+                               (new_position, self.view.name, position))
+                if cursor.rowcount != 1:
+                    raise _PositionMoved
+                self.view.write(cursor, batch)
+        except _PositionMoved:
+            return self.position()
+        return new_position
+
+    def _clear(self, cursor: Any) -> None:
+        for table in self.view.tables:
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("UPDATE casetrail_tracking SET position = 0, version = ? WHERE view = ?",
+                       (self.view.version, self.view.name))
+
+
+class _PositionMoved(Exception):
+    pass
+
+
+def decode(notification: Notification) -> dict[str, Any]:
+    """The stored state as the event's current version would have it."""
+    state: dict[str, Any] = json.loads(notification.state)
+    upcast(resolve_topic(notification.topic), state)
+    state["originator_id"] = str(notification.originator_id)
+    return state

@@ -1,0 +1,48 @@
+"""Any arrival order, with repeats, gives the same cases and reports apart
+from when casetrail recorded each event."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.bootstrap import bootstrap
+from adapters.settings import Settings
+from tests.conftest import all_scenario_lines, inputs
+
+LINES = all_scenario_lines()
+
+
+def reports_apart_from_recorded_at(lines: list[bytes], batch_size: int) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as folder:
+        system = bootstrap(Settings(database_url=f"sqlite:///{folder}/casetrail.db"))
+        try:
+            system.ingestion.ingest(inputs(lines), batch_size=batch_size, backfill=True)
+            system.catch_up()
+            reports = [system.cases.case_report(c["case_ref"]) for c in system.cases.list_cases()]
+        finally:
+            system.close()
+    for report in reports:
+        for entry in report["timeline"]:
+            del entry["recorded_at"]
+    return reports
+
+
+IN_FILE_ORDER = json.dumps(reports_apart_from_recorded_at(LINES, batch_size=500), sort_keys=True)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    order=st.permutations(LINES),
+    repeats=st.lists(st.sampled_from(LINES), max_size=30),
+    batch_size=st.integers(min_value=1, max_value=300),
+)
+def test_any_arrival_order_with_repeats_gives_the_same_reports(
+    order: list[bytes], repeats: list[bytes], batch_size: int
+) -> None:
+    reports = reports_apart_from_recorded_at([*order, *repeats], batch_size)
+    assert json.dumps(reports, sort_keys=True) == IN_FILE_ORDER
