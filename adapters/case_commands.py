@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from typing import Any
 
 from rich.console import Console
@@ -57,7 +58,7 @@ def replay(args: argparse.Namespace, settings: Settings) -> int:
                       TimeRemainingColumn(), console=Console(stderr=True), disable=not sys.stderr.isatty()) as bar:
             for runner in system.views:
                 task = bar.add_task(runner.view.name, total=total)
-                applied = runner.rebuild(progress=lambda n, task=task: bar.advance(task, n))
+                applied = runner.rebuild(progress=partial(bar.advance, task))
                 print(f"{runner.view.name}: rebuilt from {applied} stored events")
     finally:
         system.close()
@@ -71,15 +72,16 @@ def _show_case(report: dict[str, Any]) -> None:
     subjects = report["subjects"]
     console.print("subjects: " + "; ".join(f"{k.removesuffix('_refs').removesuffix('s')} {', '.join(v)}"
                                            for k, v in subjects.items() if v))
-    timeline = Table("occurred (UTC)", "department", "actor", "what happened", "source#id", title="timeline")
+    console.print("[bold]timeline[/bold] (UTC)")
     for entry in report["timeline"]:
-        timeline.add_row(entry["occurred_at"], entry["department"], entry["actor"] or "", entry["summary"],
-                         f"{entry['source']}#{entry['id']}")
-    console.print(timeline)
+        who = "/".join(filter(None, [entry["department"], entry["actor"]]))
+        console.print(f"  {entry['occurred_at']}  [cyan]{who}[/cyan]  {entry['summary']}  "
+                      f"[dim]{entry['source']}#{entry['id']}[/dim]", highlight=False)
     if report["factors"]:
-        factors = Table("factor", "department", "status", "explanation", "evidence", title="contributing factors")
-        for factor in report["factors"]:
-            factors.add_row(factor["code"], factor["department"], factor["status"], factor["explanation"],
-                            ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"]))
-        console.print(factors)
+        console.print("[bold]contributing factors[/bold]")
+    for factor in report["factors"]:
+        evidence = ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"])
+        console.print(f"  {factor['code']}  [cyan]{factor['department']}[/cyan]  {factor['status']} "
+                      f"(by {factor['proposed_by']})  {factor['explanation']}  [dim]evidence: {evidence}[/dim]",
+                      highlight=False)
     console.print("effort: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report["effort"].items()))

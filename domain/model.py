@@ -57,7 +57,7 @@ class DomainEvent(BaseModel):
 class Aggregate(LibraryAggregate, created_event_name="Initialised"):
     """An eventsourcing aggregate whose stream may start with any of its events."""
 
-    class Event(DomainEvent, CanMutateAggregate):  # type: ignore[misc]
+    class Event(DomainEvent, CanMutateAggregate[UUID]):
         # Set only on the first event of a stream: which aggregate class to build.
         originator_topic: str | None = None
 
@@ -68,11 +68,11 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
 
     # The library wants one "created" class per aggregate; ours never stores it,
     # and its name keeps "Created" free for facts such as booking.created.
-    class Initialised(Event, CanInitAggregate):  # type: ignore[misc]
-        originator_topic: str | None = None
+    class Initialised(Event, CanInitAggregate[UUID]):
+        originator_topic: str | None = None  # type: ignore[assignment]
 
     # Shadows the library's dataclass ``Created``, which cannot mix with pydantic.
-    Created = Initialised
+    Created = Initialised  # type: ignore[assignment]
 
     class Fact(Event):
         """An event that records something an outside system reported."""

@@ -28,7 +28,7 @@ class Moment:
     known_at: datetime | None = None
 
     def clause(self) -> tuple[str, list[Any]]:
-        sql, params = "", []
+        sql, params = "", list[Any]()
         if self.as_of is not None:
             sql, params = sql + " AND occurred_at <= ?", params + [_instant(self.as_of)]
         if self.known_at is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.persistence import Mapper, ProgrammingError, StoredEvent, Transcoder, Transcoding
 from eventsourcing.utils import get_topic, resolve_topic
@@ -31,7 +32,7 @@ class JSONTranscoder(Transcoder):
         raise ProgrammingError("events are pydantic models; no transcodings are needed")
 
 
-class PydanticMapper(Mapper):
+class PydanticMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         model = cast(BaseModel, domain_event)
         state = model.model_dump(mode="json", exclude=IDENTITY_FIELDS, exclude_none=True)

@@ -70,14 +70,14 @@ class IngestCounts:
         return self
 
 
-class Ingestion(Application):
+class Ingestion(Application[UUID]):
     name = "casetrail"
 
     def __init__(self, env: dict[str, str], config: Config) -> None:
         super().__init__(env)
         self.config = config
 
-    def construct_mapper(self) -> Mapper:
+    def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(transcoder=JSONTranscoder())
 
     @property
