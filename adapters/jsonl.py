@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
-from services.ingestion import RawInput
+from services.batches import RawInput
 
 
 class InputError(OSError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any, Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -39,6 +40,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             ).format(self.rejects_table),
         ]
 
+        # Arrays of plain values sent in binary (%b) cost the server a fraction of
+        # the library's text-encoded array of composite values: about 3x the rate here.
+        self.insert_plain_arrays_statement = SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) RETURNING notification_id"
+        ).format(schema, Identifier(self.events_table_name))
+
     def create_table(self) -> None:
         # The library creates types and tables in the schema but not the schema itself.
         with self.datastore.transaction(commit=True) as curs:
@@ -51,8 +59,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         rejects: list[RejectedInput] = kwargs.get("rejects") or []
         if accepted:
             curs.execute(
-                SQL("INSERT INTO {} SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-                    "%s::timestamptz[])").format(self.inbound_table),
+                SQL("INSERT INTO {} SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], "
+                    "%b::timestamptz[])").format(self.inbound_table),
                 (
                     [a.source for a in accepted],
                     [a.id for a in accepted],
@@ -69,18 +77,49 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 [(r.received_at, r.entrance, r.reason, r.raw, hashlib.sha256(r.raw).hexdigest()) for r in rejects],
             )
 
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_plain_arrays_statement,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )
+
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         if not keys:
             return {}
         with self.datastore.transaction(commit=False) as curs:
+            # One index probe per key, whatever the planner's statistics say about the table.
             curs.execute(
-                SQL("SELECT t.source, t.id, t.body_hash FROM {} t "
-                    "JOIN unnest(%s::text[], %s::text[]) AS k(source, id) USING (source, id)").format(
-                    self.inbound_table
-                ),
+                SQL("SELECT k.source, k.id, (SELECT t.body_hash FROM {} t WHERE t.source = k.source AND t.id = k.id) "
+                    "AS body_hash FROM unnest(%b::text[], %b::text[]) AS k(source, id)").format(self.inbound_table),
                 ([k[0] for k in keys], [k[1] for k in keys]),
             )
-            return {(row["source"], row["id"]): row["body_hash"] for row in curs.fetchall()}
+            return {(row["source"], row["id"]): row["body_hash"] for row in curs.fetchall() if row["body_hash"]}
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        streams: dict[UUID, list[StoredEvent]] = {}
+        if not ids:
+            return streams
+        with self.datastore.transaction(commit=False) as curs:
+            # A point lookup by primary key; without statistics on a young table
+            # the planner would scan it whole.
+            curs.execute("SET LOCAL enable_seqscan = off")
+            curs.execute(
+                SQL("SELECT originator_id, originator_version, topic, state FROM {}.{} "
+                    "WHERE originator_id = ANY(%b) ORDER BY originator_id, originator_version").format(
+                    Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                (list(ids),),
+            )
+            for row in curs.fetchall():
+                streams.setdefault(row["originator_id"], []).append(
+                    StoredEvent(row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])))
+        return streams
 
     def rejected_inputs(self) -> list[RejectedInput]:
         with self.datastore.transaction(commit=False) as curs:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from typing import Any, Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -63,6 +64,21 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
                 )
                 found.update({(row[0], row[1]): row[2] for row in c.fetchall()})
         return found
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        streams: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                chunk = [i.hex for i in ids[start : start + LOOKUP_CHUNK]]
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({', '.join('?' * len(chunk))}) ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                for row in c.fetchall():
+                    stream_id = UUID(row[0])
+                    streams.setdefault(stream_id, []).append(StoredEvent(stream_id, row[1], row[2], row[3]))
+        return streams
 
     def rejected_inputs(self) -> list[RejectedInput]:
         with self.datastore.transaction(commit=False) as c:

@@ -7,10 +7,10 @@ the system that sent it can be fixed.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from services.inbound import DATA_MODELS, Envelope, InboundEvent
@@ -24,15 +24,18 @@ class Invalid:
 
 
 def body_hash(document: dict[str, Any]) -> str:
-    """A hash of the event's content that ignores key order and white space."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """A hash of the event's content that ignores key order and white space.
+
+    Stored with every accepted key: changing how it is computed would turn
+    old duplicates into conflicts.
+    """
+    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def parse_event(raw: bytes) -> InboundEvent | Invalid:
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
         return Invalid(f"not JSON: {error}")
     return validate_event(document)
 

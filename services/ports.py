@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ContextManager, Protocol, Sequence
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 Key = tuple[str, str]
 
@@ -33,6 +36,9 @@ class RejectedInput:
 
 
 class InboundLedger(Protocol):
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The stored events of each of ``ids`` that has any, in version order: one query for a batch."""
+
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         """The body hash stored for each of ``keys`` that was accepted before."""
 

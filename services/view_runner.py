@@ -4,9 +4,9 @@ transaction, so every event is applied exactly once across crashes."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
+import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from eventsourcing.utils import resolve_topic
 
@@ -102,7 +102,7 @@ class _PositionMoved(Exception):
 
 def decode(notification: Notification) -> dict[str, Any]:
     """The stored state as the event's current version would have it."""
-    state: dict[str, Any] = json.loads(notification.state)
+    state: dict[str, Any] = orjson.loads(notification.state)
     upcast(resolve_topic(notification.topic), state)
     state["originator_id"] = str(notification.originator_id)
     return state

@@ -1,0 +1,74 @@
+"""The values a batch of input passes through on its way into the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Iterator, Sequence
+
+from eventsourcing.persistence import StoredEvent
+
+from services.inbound import Envelope
+from services.ports import AcceptedInput, RejectedInput
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """Bytes as they arrived, and where from (``file:PATH:LINE``, ``kafka:...``)."""
+
+    raw: bytes
+    entrance: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """When a batch arrived, and when its events count as known.
+
+    Live input was known when casetrail received it, unless it says when its
+    source reported it (``reportedat``). A backfill is a historical record
+    loaded later: each event without ``reportedat`` was known when it occurred.
+    """
+
+    at: datetime
+    backfill: bool = False
+
+    def reported_at(self, envelope: Envelope) -> datetime:
+        if envelope.reportedat is not None:
+            return envelope.reportedat
+        return envelope.time if self.backfill else self.at
+
+
+@dataclass
+class IngestCounts:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+    def __iadd__(self, other: IngestCounts) -> IngestCounts:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        return self
+
+
+@dataclass
+class PreparedBatch:
+    """A batch decided and mapped, ready to be written in one transaction."""
+
+    number: int
+    inputs: Sequence[RawInput]
+    counts: IngestCounts = field(default_factory=IngestCounts)
+    stored: list[StoredEvent] = field(default_factory=list)
+    accepted: list[AcceptedInput] = field(default_factory=list)
+    rejects: list[RejectedInput] = field(default_factory=list)
+
+
+def batches(inputs: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
+    batch: list[RawInput] = []
+    for item in inputs:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
