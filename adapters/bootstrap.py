@@ -10,7 +10,9 @@ from adapters.settings import Settings
 from adapters.view_stores import PostgresViewStore, SQLiteViewStore
 from domain.config import Config
 from projections.timeline import TIMELINE
+from services.case_desk import CaseDesk
 from services.case_queries import CaseQueries
+from services.detection import DetectorRunner
 from services.ingestion import Ingestion
 from services.view_runner import ViewRunner
 
@@ -19,21 +21,32 @@ from services.view_runner import ViewRunner
 class System:
     config: Config
     ingestion: Ingestion
+    desk: CaseDesk
     view_store: SQLiteViewStore | PostgresViewStore
     views: list[ViewRunner]
+    detectors: DetectorRunner
     cases: CaseQueries
 
     def catch_up(self) -> int:
-        return sum(runner.catch_up() for runner in self.views)
+        """Bring every view up to the log, then the detectors; their cases need the views again."""
+        applied = 0
+        while True:
+            applied += sum(runner.catch_up() for runner in self.views)
+            if not self.detectors.catch_up():
+                return applied
 
     def close(self) -> None:
         self.view_store.close()
+        self.desk.close()
         self.ingestion.close()
 
 
 def bootstrap(settings: Settings) -> System:
     config = load_config(settings.config_path)
     ingestion = Ingestion(env=persistence_env(settings.database_url), config=config)
+    desk = CaseDesk(env=persistence_env(settings.database_url), config=config)
     store = open_view_store(settings.database_url)
-    views = [ViewRunner(ingestion.recorder, store, TIMELINE)]
-    return System(config=config, ingestion=ingestion, view_store=store, views=views, cases=CaseQueries(store))
+    timeline = ViewRunner(ingestion.recorder, store, TIMELINE)
+    detectors = DetectorRunner(desk, store, timeline, config)
+    return System(config=config, ingestion=ingestion, desk=desk, view_store=store, views=[timeline],
+                  detectors=detectors, cases=CaseQueries(store))

@@ -15,7 +15,7 @@ import structlog
 from eventsourcing.persistence import InterfaceError, OperationalError
 from rich.table import Table
 
-from adapters import case_commands, demo
+from adapters import case_commands, demo, factor_commands
 from adapters.bootstrap import bootstrap
 from adapters.config_file import ConfigError
 from adapters.database import DatabaseURLError, redacted
@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     one.add_argument("--as-of", metavar="T", help="as it stood in the world at T (events that occurred by T)")
     one.add_argument("--known-at", metavar="T", help="as it was known at T (events reported by T)")
     one.set_defaults(run=case_commands.case)
+
+    factor_commands.add_parsers(commands, common)
 
     rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
     rebuild.set_defaults(run=case_commands.replay)

@@ -1,22 +1,21 @@
-"""``casetrail demo``: the bundled sample incidents into a fresh SQLite file, and what was found."""
+"""``casetrail demo``: the bundled sample incidents into a fresh SQLite file, and what casetrail found in each."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
+from collections import Counter
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
-from adapters.bootstrap import bootstrap
+from adapters.bootstrap import System, bootstrap
 from adapters.jsonl import read_inputs
+from adapters.output import console, print_json
 from adapters.settings import Settings
 
 DEMO_FILE = "casetrail-demo.db"
+# Above this many cases, a scenario's helpdesk cases are summed up by category.
+LISTED_CASES = 5
 
 
 def sample_names() -> list[str]:
@@ -31,34 +30,50 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     system = bootstrap(settings.model_copy(update={"database_url": f"sqlite:///{database}"}))
     scenarios: list[dict[str, Any]] = []
     try:
+        seen: set[str] = set()
         for name in sample_names():
             with as_file(files("adapters").joinpath("samples", name)) as path:
                 counts = system.ingestion.ingest(read_inputs([str(path)]), backfill=True)
-            scenarios.append({"scenario": name.removesuffix(".jsonl"), **vars(counts)})
+            system.catch_up()
+            found = [c for c in system.cases.list_cases() if c["case_ref"] not in seen]
+            seen |= {c["case_ref"] for c in found}
+            scenarios.append({"scenario": name.removesuffix(".jsonl"), **vars(counts),
+                              "cases": [_case(system, c["case_ref"]) for c in found]})
         stored = system.ingestion.ledger.accepted_counts()
-        rejects = system.ingestion.ledger.rejected_inputs()
+        rejected = len(system.ingestion.ledger.rejected_inputs())
     finally:
         system.close()
-
     if args.json:
-        json.dump({"database": f"sqlite:///{database}", "scenarios": scenarios, "stored_by_type": stored,
-                   "rejected": len(rejects)}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    _show(scenarios, stored, len(rejects), database)
+        print_json({"database": f"sqlite:///{database}", "scenarios": scenarios, "stored_by_type": stored,
+                    "rejected": rejected})
+    else:
+        _show(scenarios, stored, rejected, database)
     return 0
 
 
+def _case(system: System, case_ref: str) -> dict[str, Any]:
+    report = system.cases.case_report(case_ref)
+    keep = ("case_id", "case_ref", "category", "status", "priority", "opened_at", "opened_by", "proactive", "factors")
+    return {key: report[key] for key in keep} | {"timeline_entries": len(report["timeline"])}
+
+
 def _show(scenarios: list[dict[str, Any]], stored: dict[str, int], rejected: int, database: Path) -> None:
-    console = Console()
-    loaded = Table("scenario", "accepted", "duplicates", "rejected", title="Sample incidents ingested")
-    for s in scenarios:
-        loaded.add_row(s["scenario"], str(s["accepted"]), str(s["duplicates"]), str(s["rejected"]))
-    console.print(loaded)
-    by_type = Table("event type", "stored", title="Events stored, by inbound type")
-    for event_type, count in stored.items():
-        by_type.add_row(event_type, str(count))
-    by_type.add_row("[bold]total[/bold]", f"[bold]{sum(stored.values())}[/bold]")
-    console.print(by_type)
-    console.print(f"Rejected inputs: {rejected}")
-    console.print(f"Explore it: casetrail --database sqlite:///{database} rejects")
+    for scenario in scenarios:
+        console.print(f"\n[bold]{scenario['scenario']}[/bold]: {scenario['accepted']} events accepted, "
+                      f"{scenario['duplicates']} duplicates, {scenario['rejected']} rejected")
+        cases = scenario["cases"]
+        with_factors = [c for c in cases if c["factors"]]
+        if len(cases) > LISTED_CASES:
+            by_category = Counter(c["category"] for c in cases)
+            console.print(f"  {len(cases)} cases: " + ", ".join(f"{n} {k}" for k, n in by_category.most_common()))
+            cases = with_factors
+        for case in cases:
+            flags = "  [yellow]proactive[/yellow]" if case["proactive"] else ""
+            console.print(f"  case [bold]{case['case_ref']}[/bold] {case['category']}, {case['priority']}, "
+                          f"{case['status']}, opened {case['opened_at']} by {case['opened_by']}{flags}", highlight=False)
+            for factor in case["factors"]:
+                evidence = ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"])
+                console.print(f"    [cyan]{factor['department']}[/cyan]: {factor['code']} ({factor['status']}) — "
+                              f"{factor['explanation']}\n      evidence: {evidence}", highlight=False)
+    console.print(f"\n{sum(stored.values())} events stored, {rejected} inputs rejected.")
+    console.print(f"Explore: casetrail --database sqlite:///{database} cases   (then: case CASE_REF)")

@@ -58,8 +58,10 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             for start in range(0, len(keys), LOOKUP_CHUNK):
                 chunk = keys[start : start + LOOKUP_CHUNK]
                 placeholders = ",".join("(?, ?)" for _ in chunk)
+                # A join, not "(source, id) IN (VALUES ...)", which SQLite answers by scanning the table.
                 c.execute(
-                    f"SELECT source, id, body_hash FROM casetrail_inbound WHERE (source, id) IN (VALUES {placeholders})",
+                    f"SELECT i.source, i.id, i.body_hash FROM (VALUES {placeholders}) AS k "
+                    "JOIN casetrail_inbound i ON i.source = k.column1 AND i.id = k.column2",
                     [part for key in chunk for part in key],
                 )
                 found.update({(row[0], row[1]): row[2] for row in c.fetchall()})

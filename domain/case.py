@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.errors import DuplicateFact, FactorNotFound
 from domain.model import Aggregate
 
 Priority = Literal["low", "normal", "high", "critical"]
@@ -20,12 +21,41 @@ class EvidenceRef(BaseModel):
     id: str
 
 
+# (code, department, subject): the subject tells apart factors of one code and
+# department, such as two missed steps of one procedure; it is usually empty.
+FactorKey = tuple[str, str, str]
+
+
 class Case(Aggregate):
+    """Opened by a helpdesk or by a detector; decided on by leads.
+
+    Every change is an event that says who made it and when; nothing is
+    removed: a rejected factor stays with who rejected it and why.
+    """
+
     def __init__(self) -> None:
         super().__init__()
         self.case_ref: str | None = None
         self.category: str | None = None
         self.status = "open"
+        self.factors: dict[FactorKey, str] = {}
+        self.linked: set[str] = set()  # "booking:B-1", "party:g-1", "contact:C-1", "event:SOURCE#ID"
+
+    def check_factor_is_new(self, code: str, department: str, subject: str = "") -> None:
+        if (code, department, subject) in self.factors:
+            raise DuplicateFact(f"case {self.case_ref} already has factor {code} for {department}")
+
+    def check_one_factor_named(self, code: str, department: str | None = None, subject: str | None = None
+                               ) -> FactorKey:
+        """The factor a lead's decision is about; department and subject are needed only to tell factors apart."""
+        found = [k for k in self.factors if k[0] == code and department in (None, k[1]) and subject in (None, k[2])]
+        if not found:
+            named = " ".join(filter(None, [code, department and f"for {department}", subject and f"({subject})"]))
+            raise FactorNotFound(f"case {self.case_ref} has no factor {named}")
+        if len(found) > 1:
+            choices = ", ".join(f"{k[1]}" + (f" ({k[2]})" if k[2] else "") for k in sorted(found))
+            raise FactorNotFound(f"case {self.case_ref} has several {code} factors: {choices}; say which")
+        return found[0]
 
     class Fact(Aggregate.Fact):
         case_ref: str
@@ -60,11 +90,58 @@ class Case(Aggregate):
     class Escalated(Fact):
         level: str
 
-    class FactorAdded(Fact):
+    class Linked(Fact):
+        """Subjects and events a detector found to belong to the case."""
+
+        booking_refs: list[str] = []
+        party_refs: list[str] = []
+        contact_refs: list[str] = []
+        evidence: list[EvidenceRef] = []
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.linked |= link_names(self.booking_refs, self.party_refs, self.contact_refs, self.evidence)
+
+    class FactorEvent(Fact):
         code: str
         department: str
+        subject: str = ""
+
+        @property
+        def factor(self) -> FactorKey:
+            return (self.code, self.department, self.subject)
+
+    class FactorAdded(FactorEvent):
+        """A factor a lead (or the helpdesk's lead) names themselves: confirmed as it is added."""
+
         explanation: str
         evidence: list[EvidenceRef]
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.factors[self.factor] = "confirmed"
+
+    class FactorProposed(FactorEvent):
+        explanation: str
+        evidence: list[EvidenceRef]
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.factors.setdefault(self.factor, "proposed")
+
+    class FactorConfirmed(FactorEvent):
+        rationale: str
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.factors[self.factor] = "confirmed"
+
+    class FactorRejected(FactorEvent):
+        rationale: str
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.factors[self.factor] = "rejected"
 
     class Resolved(Fact):
         resolution: str
@@ -84,3 +161,9 @@ class Case(Aggregate):
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
             aggregate.status = "closed"
+
+
+def link_names(booking_refs: list[str], party_refs: list[str], contact_refs: list[str],
+               evidence: list[EvidenceRef]) -> set[str]:
+    return ({f"booking:{r}" for r in booking_refs} | {f"party:{r}" for r in party_refs}
+            | {f"contact:{r}" for r in contact_refs} | {f"event:{e.source}#{e.id}" for e in evidence})

@@ -15,3 +15,7 @@ class ConflictingFact(DomainError):
 
 class CaseNotFound(DomainError):
     """No case has that id or reference."""
+
+
+class FactorNotFound(DomainError):
+    """A lead's decision names a factor the case does not have, or names it ambiguously."""

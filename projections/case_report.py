@@ -24,6 +24,7 @@ class Row:
     type: str
     position: int
     occurred_at: str
+    occurred_local: str  # as the source said it, with its offset
     reported_at: str
     recorded_at: str
     department: str
@@ -60,7 +61,12 @@ class CaseState:
     holder: str | None = None
     booking_refs: set[str] = field(default_factory=set)
     party_refs: set[str] = field(default_factory=set)
-    factors: list[dict[str, Any]] = field(default_factory=list)
+    contact_refs: set[str] = field(default_factory=set)
+    evidence: set[tuple[str, str]] = field(default_factory=set)
+    factors: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def factor_list(self) -> list[dict[str, Any]]:
+        return sorted(self.factors.values(), key=lambda f: (f["at"], f["code"], f["department"], f.get("subject", "")))
 
 
 def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
@@ -85,13 +91,26 @@ def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
             state.status = "open"
         elif row.type == "case.closed":
             state.status = "closed"
-        elif row.type == "case.factor_added":
-            state.factors.append({
+        elif row.type == "case.linked":
+            state.booking_refs.update(data.get("booking_refs", []))
+            state.party_refs.update(data.get("party_refs", []))
+            state.contact_refs.update(data.get("contact_refs", []))
+            state.evidence.update((e["source"], e["id"]) for e in data.get("evidence", []))
+        elif row.type in ("case.factor_added", "case.factor_proposed"):
+            factor_key = (data["code"], data["department"], data.get("subject", ""))
+            state.factors.setdefault(factor_key, {
                 "code": data["code"], "department": data["department"], "at": rfc3339(row.occurred_at),
                 "evidence": [{"source": e["source"], "id": e["id"]} for e in data["evidence"]],
                 "explanation": data["explanation"],
-                "status": "confirmed", "proposed_by": row.actor or row.source,
+                "status": "confirmed" if row.type == "case.factor_added" else "proposed",
+                "proposed_by": row.actor or row.source,
+                **({"subject": data["subject"]} if data.get("subject") else {}),
             })
+        elif row.type in ("case.factor_confirmed", "case.factor_rejected"):
+            factor = state.factors.get((data["code"], data["department"], data.get("subject", "")))
+            if factor is not None:
+                factor.update(status="confirmed" if row.type == "case.factor_confirmed" else "rejected",
+                              decided_by=row.actor, decided_at=rfc3339(row.occurred_at), rationale=data["rationale"])
     return state
 
 

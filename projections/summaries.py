@@ -92,6 +92,12 @@ _SUMMARIES: dict[str, Callable[[Data], str]] = {
     "case.categorized": lambda d: f"case {d['case_ref']} categorized as {d['category']}",
     "case.escalated": lambda d: f"case {d['case_ref']} escalated to {d['level']}",
     "case.factor_added": _factor_added,
+    "case.linked": lambda d: "linked " + ", ".join(
+        f"{name.removesuffix('_refs')} {', '.join(d[name])}" for name in ("booking_refs", "party_refs", "contact_refs")
+        if d.get(name)),
+    "case.factor_proposed": lambda d: f"factor {d['code']} proposed against {d['department']}: {d['explanation']}",
+    "case.factor_confirmed": lambda d: f"factor {d['code']} ({d['department']}) confirmed: {d['rationale']}",
+    "case.factor_rejected": lambda d: f"factor {d['code']} ({d['department']}) rejected: {d['rationale']}",
     "case.resolved": lambda d: f"case {d['case_ref']} resolved: {d['resolution']}",
     "case.reopened": lambda d: f"case {d['case_ref']} reopened{_because(d)}",
     "case.closed": lambda d: f"case {d['case_ref']} closed",

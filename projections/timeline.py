@@ -16,7 +16,8 @@ from projections.summaries import summarize
 from projections.view import View
 
 COLUMNS = (
-    "source", "source_id", "type", "position", "occurred_at", "reported_at", "recorded_at", "department",
+    "source", "source_id", "type", "position", "occurred_at", "occurred_local", "reported_at", "recorded_at",
+    "department",
     "actor", "role", "summary", "booking_ref", "contact_ref", "case_ref", "party_ref", "resource",
     "night_from", "night_to", "update_id", "details",
 )
@@ -24,7 +25,7 @@ COLUMNS = (
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS timeline_entries ("
     "source TEXT NOT NULL, source_id TEXT NOT NULL, type TEXT NOT NULL, position BIGINT NOT NULL, "
-    "occurred_at TEXT NOT NULL, reported_at TEXT NOT NULL, recorded_at TEXT NOT NULL, department TEXT NOT NULL, "
+    "occurred_at TEXT NOT NULL, occurred_local TEXT NOT NULL, reported_at TEXT NOT NULL, recorded_at TEXT NOT NULL, department TEXT NOT NULL, "
     "actor TEXT, role TEXT, summary TEXT NOT NULL, booking_ref TEXT, contact_ref TEXT, case_ref TEXT, "
     "party_ref TEXT, resource TEXT, night_from TEXT, night_to TEXT, update_id TEXT, details TEXT NOT NULL, "
     "PRIMARY KEY (source, source_id))",
@@ -57,7 +58,7 @@ def write(cursor: Any, batch: Sequence[Recorded]) -> None:
 
 
 # Bump the version when rows are computed differently: the view is then rebuilt from the log.
-TIMELINE = View(name="timeline", version=1, schema=SCHEMA, tables=TABLES, write=write)
+TIMELINE = View(name="timeline", version=2, schema=SCHEMA, tables=TABLES, write=write)
 
 
 def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
@@ -69,7 +70,7 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
     resource, first, last = _nights(event_type, data)
     return (
         facts["source"], facts["id"], event_type, recorded.position,
-        instant(facts["occurred_at"]), instant(facts["reported_at"]), recorded.recorded_at,
+        instant(facts["occurred_at"]), facts["occurred_at"], instant(facts["reported_at"]), recorded.recorded_at,
         facts["department"], facts.get("actor"), facts.get("role"), summarize(event_type, data),
         data.get("booking_ref"), data.get("contact_ref"), data.get("case_ref"),
         data.get("party_ref") or data.get("guest_ref"), resource, first, last, data.get("update_id"),

@@ -18,8 +18,8 @@ from projections.timeline import COLUMNS
 from services.ports import ViewStore
 
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM timeline_entries"
-# A party's payment attempts this close to a case belong on its timeline.
-PAYMENTS_AROUND_CASE = timedelta(hours=24)
+# A party's payment attempts, bookings and contacts this close to a case belong on its timeline.
+AROUND_CASE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ class CaseQueries:
             raise CaseNotFound(f"case {case}: not opened at that moment")
         linked = self._linked_rows(state, moment)
         contact_rows = [r for r in linked if r.contact_ref and r.type.startswith("contact.")]
-        timeline = sorted({(r.source, r.source_id): r for r in [*case_rows, *linked]}.values(), key=lambda r: r.order)
+        shown = [r for r in [*case_rows, *linked] if r.type != "case.linked"]  # bookkeeping, seen in subjects
+        timeline = sorted({(r.source, r.source_id): r for r in shown}.values(), key=lambda r: r.order)
         report = _summary(state)
         del report["departments"]
         report.update({
@@ -95,43 +96,61 @@ class CaseQueries:
                 "contact_refs": sorted({r.contact_ref for r in contact_rows if r.contact_ref}),
             },
             "timeline": [timeline_entry(r) for r in timeline],
-            "factors": state.factors,
+            "factors": state.factor_list(),
             "effort": effort(contact_rows, case_rows),
         })
         return report
 
+    def contacts_of_party(self, party_ref: str, moment: Moment = Moment()) -> list[str]:
+        return self.contacts_where("party_ref = ?", [party_ref], moment)
+
     def party_effort(self, party_ref: str, moment: Moment = Moment()) -> dict[str, Any]:
-        contacts = self._contacts("party_ref = ?", [party_ref], moment)
-        return effort(self._rows_of("contact_ref", contacts, moment))
+        return effort(self.rows_of("contact_ref", self.contacts_of_party(party_ref, moment), moment))
 
     def _linked_rows(self, state: CaseState, moment: Moment) -> list[Row]:
-        bookings = sorted(state.booking_refs)
-        contacts = self._contacts(f"(case_ref = ?{_or_in('booking_ref', bookings)})", [state.case_ref, *bookings],
-                                  moment)
-        rows = self._rows_of("booking_ref", bookings, moment) + self._rows_of("contact_ref", contacts, moment)
-        rows += self._party_payments(state, moment)
+        around = self._party_rows_around(state, moment)
+        bookings = sorted(state.booking_refs | {r.booking_ref for r in around if r.type == "booking.created"
+                                                and r.booking_ref})
+        contacts = set(self.contacts_where(f"(case_ref = ?{_or_in('booking_ref', bookings)})",
+                                           [state.case_ref, *bookings], moment))
+        # The party's contacts around the case belong to it, unless they name another case.
+        contacts |= {r.contact_ref for r in around if r.type == "contact.started" and r.contact_ref
+                     and r.case_ref in (None, state.case_ref)}
+        rows = self.rows_of("booking_ref", bookings, moment)
+        rows += self.rows_of("contact_ref", sorted(contacts | state.contact_refs), moment)
+        rows += [r for r in around if r.type.startswith("payment.")]
+        rows += self._events(state.evidence, moment)
         rows += self._inventory(rows, moment)
         return rows
 
-    def _contacts(self, where: str, params: list[Any], moment: Moment) -> list[str]:
+    def _events(self, keys: set[tuple[str, str]], moment: Moment) -> list[Row]:
+        by_source: dict[str, list[str]] = {}
+        for source, source_id in sorted(keys):
+            by_source.setdefault(source, []).append(source_id)
+        return [row for source, source_ids in by_source.items()
+                for row in self.rows(f"source = ? AND source_id IN ({_marks(source_ids)})", [source, *source_ids],
+                                     moment)]
+
+    def contacts_where(self, where: str, params: list[Any], moment: Moment = Moment()) -> list[str]:
         started = self.rows(f"type = 'contact.started' AND {where}", params, moment)
         return sorted({r.contact_ref for r in started if r.contact_ref})
 
-    def _rows_of(self, column: str, values: Iterable[str], moment: Moment) -> list[Row]:
+    def rows_of(self, column: str, values: Iterable[str], moment: Moment = Moment()) -> list[Row]:
         values = list(values)
         if not values:
             return []
         return self.rows(f"{column} IN ({_marks(values)})", values, moment)
 
-    def _party_payments(self, state: CaseState, moment: Moment) -> list[Row]:
+    def _party_rows_around(self, state: CaseState, moment: Moment) -> list[Row]:
+        """The party's payment attempts, bookings and contacts within a day of the case opening."""
         if not state.party_refs or state.opened_at is None:
             return []
         opened = datetime.strptime(state.opened_at, INSTANT_FORMAT)
-        window = [(opened - PAYMENTS_AROUND_CASE).strftime(INSTANT_FORMAT),
-                  (opened + PAYMENTS_AROUND_CASE).strftime(INSTANT_FORMAT)]
+        window = [(opened - AROUND_CASE).strftime(INSTANT_FORMAT), (opened + AROUND_CASE).strftime(INSTANT_FORMAT)]
         parties = sorted(state.party_refs)
         return self.rows(
-            f"type LIKE 'payment.%' AND occurred_at BETWEEN ? AND ? AND party_ref IN ({_marks(parties)})",
+            "type IN ('payment.failed', 'payment.succeeded', 'booking.created', 'contact.started') "
+            f"AND occurred_at BETWEEN ? AND ? AND party_ref IN ({_marks(parties)})",
             [*window, *parties], moment,
         )
 
@@ -142,7 +161,7 @@ class CaseQueries:
                                              if r.booking_ref and r.resource}):
             found += self.rows("resource = ? AND type LIKE 'inventory.%' AND night_from <= ? AND night_to >= ?",
                                [resource, last, first], moment)
-        return found + self._rows_of("update_id", sorted({r.source_id for r in found}), moment)
+        return found + self.rows_of("update_id", sorted({r.source_id for r in found}), moment)
 
 
 def _marks(values: Sequence[Any]) -> str:
@@ -166,7 +185,8 @@ def _summary(state: CaseState) -> dict[str, Any]:
         "status": state.status,
         "priority": state.priority,
         "opened_at": rfc3339(state.opened_at) if state.opened_at else None,
-        "departments": sorted({f["department"] for f in state.factors}),
+        # The departments the case's factors name, unless a lead rejected the factor.
+        "departments": sorted({f["department"] for f in state.factors.values() if f["status"] != "rejected"}),
     }
 
 

@@ -7,21 +7,19 @@ its rejected inputs are saved together, or not at all.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Sequence, cast
+from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError
 
-from domain.config import Config
 from domain.errors import DomainError
 from domain.model import Aggregate, Provenance
+from services.application import CasetrailApplication
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
-from services.event_mapper import JSONTranscoder, PydanticMapper
 from services.inbound import InboundEvent
 from services.parsing import Invalid, parse_event
-from services.ports import AcceptedInput, InboundLedger, Key, RejectedInput
+from services.ports import AcceptedInput, Key, RejectedInput
 from services.routing import Target, targets
 
 __all__ = ["Ingestion", "IngestCounts", "RawInput"]
@@ -33,20 +31,7 @@ DEFAULT_BATCH_SIZE = 500
 MAX_ATTEMPTS = 5
 
 
-class Ingestion(Application[UUID]):
-    name = "casetrail"
-
-    def __init__(self, env: dict[str, str], config: Config) -> None:
-        super().__init__(env)
-        self.config = config
-
-    def construct_mapper(self) -> Mapper[UUID]:
-        return PydanticMapper(transcoder=JSONTranscoder())
-
-    @property
-    def ledger(self) -> InboundLedger:
-        return cast(InboundLedger, self.recorder)
-
+class Ingestion(CasetrailApplication):
     def ingest(
         self,
         inputs: Iterable[RawInput],
@@ -98,7 +83,7 @@ class Ingestion(Application[UUID]):
             self._seen_before(prepared, receipt, item, event, stored_hash)
 
         planned = [(item, event, targets(event.envelope.type, event.data)) for item, event in fresh.values()]
-        streams = self._current_streams({t.aggregate_id for _, _, found in planned for t in found})
+        streams = self.current_streams({t.aggregate_id for _, _, found in planned for t in found})
         changed: dict[UUID, Aggregate] = {}
         for item, event, found in planned:
             try:
@@ -114,16 +99,6 @@ class Ingestion(Application[UUID]):
         prepared.counts.accepted = len(prepared.accepted)
         prepared.counts.rejected = len(prepared.rejects)
         return prepared
-
-    def _current_streams(self, ids: set[UUID]) -> dict[UUID, Aggregate]:
-        """Every stream a batch touches, as stored, read in one query."""
-        current: dict[UUID, Aggregate] = {}
-        for stream_id, stored in self.ledger.select_streams(sorted(ids)).items():
-            aggregate = None
-            for stored_event in stored:
-                aggregate = cast(Aggregate.Event, self.mapper.to_domain_event(stored_event)).mutate(aggregate)
-            current[stream_id] = cast(Aggregate, aggregate)
-        return current
 
     def _record_fact(self, provenance: Provenance, found: list[Target], streams: dict[UUID, Aggregate],
                 changed: dict[UUID, Aggregate]) -> None:

@@ -36,14 +36,18 @@ class ViewRunner:
     def _set_up(self) -> None:
         with self.store.transaction() as cursor:
             cursor.execute(TRACKING_SCHEMA)
-            for statement in self.view.schema:
-                cursor.execute(statement)
             cursor.execute("SELECT version FROM casetrail_tracking WHERE view = ?", (self.view.name,))
             found = cursor.fetchall()
+            if found and found[0][0] != self.view.version:
+                # Another version of the view: its tables may have another shape.
+                for table in self.view.tables:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                cursor.execute("DELETE FROM casetrail_tracking WHERE view = ?", (self.view.name,))
+                found = []
+            for statement in self.view.schema:
+                cursor.execute(statement)
             if not found:
                 cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?)", (self.view.name, self.view.version))
-            elif found[0][0] != self.view.version:
-                self._clear(cursor)
 
     def position(self) -> int:
         rows = self.store.query("SELECT position FROM casetrail_tracking WHERE view = ?", (self.view.name,))

@@ -58,7 +58,7 @@ def test_plain_output_prints_the_counts(sqlite_url: str) -> None:
     assert result.stdout.strip() == "accepted 7, duplicates 0, rejected 0"
 
 
-def test_demo_loads_the_samples_into_a_fresh_file(tmp_path: Path) -> None:
+def test_demo_loads_the_samples_into_a_fresh_file_and_shows_the_cases_found(tmp_path: Path) -> None:
     for _ in range(2):  # a second run starts afresh instead of finding duplicates
         result = casetrail("demo", "--json", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
@@ -67,12 +67,18 @@ def test_demo_loads_the_samples_into_a_fresh_file(tmp_path: Path) -> None:
     assert sum(report["stored_by_type"].values()) == 256
     assert report["rejected"] == 0
     assert (tmp_path / "casetrail-demo.db").exists()
+    found = {s["scenario"][:2]: {(f["code"], f["department"]) for c in s["cases"] for f in c["factors"]}
+             for s in report["scenarios"]}
+    assert found["01"] == {("stop_sell_not_honoured", "ota_partner")}
+    assert found["02"] == {("repeated_payment_failure", "ecommerce")}
+    assert found["05"] == {("rate_miscommunicated", "sales"), ("sop_step_missed", "reservations")}
 
 
 def test_demo_prints_a_readable_summary(tmp_path: Path) -> None:
     result = casetrail("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "01-overbooking-after-stop-sell" in result.stdout and "inventory.acknowledged" in result.stdout
+    assert "01-overbooking-after-stop-sell" in result.stdout
+    assert "stop_sell_not_honoured" in result.stdout and "evidence: pms:seaside#fo-311" in result.stdout
 
 
 @pytest.mark.parametrize(

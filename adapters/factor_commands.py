@@ -1,0 +1,63 @@
+"""``casetrail factor confirm|reject|add``: a lead's decisions, recorded as events on the case."""
+
+from __future__ import annotations
+
+import argparse
+
+from adapters.bootstrap import bootstrap
+from adapters.settings import Settings
+
+
+def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    factor = commands.add_parser("factor", parents=[common], help="confirm, reject or add a contributing factor")
+    decisions = factor.add_subparsers(title="decisions", required=True, metavar="DECISION")
+    for name, confirm in (("confirm", True), ("reject", False)):
+        decision = decisions.add_parser(name, parents=[common], help=f"{name} a proposed factor, with a rationale")
+        decision.add_argument("case", metavar="CASE", help="the case id or case_ref")
+        decision.add_argument("code", metavar="CODE", help="the factor's code, e.g. stop_sell_not_honoured")
+        decision.add_argument("--by", required=True, help="who decides (a lead's id)")
+        decision.add_argument("--rationale", required=True, help="why")
+        decision.add_argument("--department", help="the factor's department, when the case has several with CODE")
+        decision.add_argument("--subject", help="the factor's subject, e.g. phone_booking/read_back, when needed")
+        decision.set_defaults(run=decide, confirm=confirm)
+    added = decisions.add_parser("add", parents=[common], help="add a factor no detector proposed")
+    added.add_argument("case", metavar="CASE", help="the case id or case_ref")
+    added.add_argument("--code", required=True)
+    added.add_argument("--department", required=True, help="the department that contributed")
+    added.add_argument("--explanation", required=True, help="one sentence, with the times involved")
+    added.add_argument("--evidence", nargs="+", required=True, metavar="SOURCE#ID",
+                       help="the events that show it, as SOURCE#ID")
+    added.add_argument("--by", required=True, help="who adds it (a lead's id)")
+    added.set_defaults(run=add)
+
+
+def decide(args: argparse.Namespace, settings: Settings) -> int:
+    system = bootstrap(settings)
+    try:
+        system.catch_up()
+        case_ref = system.cases.resolve(args.case)
+        system.desk.decide(case_ref, args.code, args.confirm, args.by, args.rationale, args.department, args.subject)
+        system.catch_up()
+    finally:
+        system.close()
+    print(f"{case_ref}: {args.code} {'confirmed' if args.confirm else 'rejected'} by {args.by}")
+    return 0
+
+
+def add(args: argparse.Namespace, settings: Settings) -> int:
+    evidence = []
+    for item in args.evidence:
+        source, _, event_id = item.rpartition("#")
+        if not source or not event_id:
+            raise ValueError(f"--evidence: {item!r} is not SOURCE#ID, e.g. pms:seaside#fo-311")
+        evidence.append((source, event_id))
+    system = bootstrap(settings)
+    try:
+        system.catch_up()
+        case_ref = system.cases.resolve(args.case)
+        system.desk.add_factor(case_ref, args.code, args.department, args.explanation, evidence, args.by)
+        system.catch_up()
+    finally:
+        system.close()
+    print(f"{case_ref}: {args.code} added against {args.department} by {args.by}")
+    return 0

@@ -1,0 +1,101 @@
+"""Signals that a party is being let down by the service itself: repeat
+contacts without resolution, transfer loops, long holds and escalation to
+executive level. They go on the party's open case, or on a new
+``service_complaint`` case."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from domain.config import Windows
+from projections.case_report import Row
+from projections.findings import FactorFinding, Finding, clock, key, local_day_and_clock, minutes_between
+
+
+def detect(party: str, rows: list[Row], windows: Windows, open_case_ref: str | None) -> Finding | None:
+    """``rows``: every event of every contact of the party."""
+    rows = sorted(rows, key=lambda r: r.order)
+    factors = [*_repeat_contact(party, rows, windows), *_transfer_loops(rows), *_long_holds(rows, windows),
+               *_executive_escalation(rows)]
+    if not factors:
+        return None
+    first = min(factors, key=lambda f: f.at)
+    contacts = tuple(sorted({r.contact_ref for r in rows if r.contact_ref}))
+    return Finding(
+        detector="service_signals", incident=party, opened_at=first.at,
+        known_at=max(r.reported_at for r in rows), factors=tuple(factors), category="service_complaint",
+        priority="high" if any(f.code == "executive_escalation" for f in factors) else "normal",
+        summary=f"{party}: {len(contacts)} contacts, " + ", ".join(sorted({f.code for f in factors})),
+        existing_case_ref=open_case_ref, party_refs=(party,), contact_refs=contacts,
+    )
+
+
+def _owner(rows: list[Row], contact_ref: str) -> str:
+    """The department holding a contact when it ended: the last one it was transferred to."""
+    mine = [r for r in rows if r.contact_ref == contact_ref]
+    transfers = [r for r in mine if r.type == "contact.transferred"]
+    started = [r for r in mine if r.type == "contact.started"]
+    return transfers[-1].data["to_department"] if transfers else (started or mine)[0].department
+
+
+def _repeat_contact(party: str, rows: list[Row], windows: Windows) -> list[FactorFinding]:
+    outcome = {r.contact_ref: r.data["outcome"] for r in rows if r.type == "contact.ended"}
+    unresolved = [r for r in rows if r.type == "contact.started" and r.data["direction"] == "inbound"
+                  and outcome.get(r.contact_ref) != "resolved"]
+    needed, days = windows.repeat_contacts, windows.repeat_contact_window_days
+    for start in range(len(unresolved) - needed + 1):
+        run = unresolved[start : start + needed]
+        if minutes_between(run[0].occurred_at, run[-1].occurred_at) <= days * 24 * 60:
+            last = run[-1]
+            dates = ", ".join(local_day_and_clock(r)[:10] for r in run)
+            return [FactorFinding(
+                "repeat_contact", _owner(rows, str(last.contact_ref)), last.occurred_at,
+                f"{party} contacted us {needed} times within {days} days without resolution ({dates})",
+                tuple(key(r) for r in run))]
+    return []
+
+
+def _transfer_loops(rows: list[Row]) -> list[FactorFinding]:
+    found: dict[str, FactorFinding] = {}
+    by_contact = groupby(sorted((r for r in rows if r.contact_ref), key=lambda r: (r.contact_ref, r.order)),
+                         key=lambda r: r.contact_ref)
+    for contact_ref, contact_rows in by_contact:
+        contact_rows = list(contact_rows)
+        started = next((r for r in contact_rows if r.type == "contact.started"), contact_rows[0])
+        path, left_at = [started.department], {}
+        for row in (r for r in contact_rows if r.type == "contact.transferred"):
+            left_at[path[-1]] = row
+            target = row.data["to_department"]
+            if target in left_at:
+                loop = path[path.index(target):]
+                for department in loop:
+                    found.setdefault(department, FactorFinding(
+                        "transfer_loop", department, row.occurred_at,
+                        f"contact {contact_ref} was transferred back to {target} at {clock(row)} after leaving it at "
+                        f"{clock(left_at[target])} (loop: {' → '.join([*loop, target])})",
+                        (key(left_at[target]), key(row))))
+            path.append(target)
+    return sorted(found.values(), key=lambda f: (f.at, f.department))
+
+
+def _long_holds(rows: list[Row], windows: Windows) -> list[FactorFinding]:
+    found: dict[str, FactorFinding] = {}
+    for row in (r for r in rows if r.type == "contact.held"):
+        seconds = int(row.data["seconds"])
+        if seconds > windows.long_hold_minutes * 60:
+            minutes, rest = divmod(seconds, 60)
+            found.setdefault(row.department, FactorFinding(
+                "long_hold", row.department, row.occurred_at,
+                f"contact {row.contact_ref} was held {minutes} min {rest:02d} s by {row.department} at "
+                f"{local_day_and_clock(row)}, over the {windows.long_hold_minutes}-minute limit", (key(row),)))
+    return list(found.values())
+
+
+def _executive_escalation(rows: list[Row]) -> list[FactorFinding]:
+    for row in rows:
+        if row.type == "contact.escalated" and row.data["level"] == "executive":
+            return [FactorFinding(
+                "executive_escalation", "customer_service", row.occurred_at,
+                f"contact {row.contact_ref} reached executive level at {local_day_and_clock(row)}: "
+                "the normal channels had failed", (key(row),))]
+    return []

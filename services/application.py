@@ -1,0 +1,46 @@
+"""What casetrail's applications share: one event log, our pydantic mapper,
+and reading the streams a batch touches in one query."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper
+
+from domain.config import Config
+from domain.model import Aggregate
+from services.event_mapper import JSONTranscoder, PydanticMapper
+from services.ports import InboundLedger
+
+
+class CasetrailApplication(Application[UUID]):
+    name = "casetrail"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The library names each subclass after itself, and its tables after
+        # the name: keep one name, so every application shares the one log.
+        cls.name = CasetrailApplication.name
+
+    def __init__(self, env: dict[str, str], config: Config) -> None:
+        super().__init__(env)
+        self.config = config
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return PydanticMapper(transcoder=JSONTranscoder())
+
+    @property
+    def ledger(self) -> InboundLedger:
+        return cast(InboundLedger, self.recorder)
+
+    def current_streams(self, ids: set[UUID]) -> dict[UUID, Aggregate]:
+        """Every stream of ``ids`` that exists, as stored, read in one query."""
+        current: dict[UUID, Aggregate] = {}
+        for stream_id, stored in self.ledger.select_streams(sorted(ids)).items():
+            aggregate = None
+            for stored_event in stored:
+                aggregate = cast(Aggregate.Event, self.mapper.to_domain_event(stored_event)).mutate(aggregate)
+            current[stream_id] = cast(Aggregate, aggregate)
+        return current

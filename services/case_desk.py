@@ -1,0 +1,127 @@
+"""The case desk: what detectors and leads do to cases, recorded as events.
+
+A detector's findings are applied idempotently: the case of an incident is
+opened once, a subject linked once, a factor proposed once, however often the
+finding comes back. A lead's confirmation, rejection or added factor is an
+event with who, when and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from domain import ids
+from domain.case import Case, EvidenceRef, link_names
+from domain.errors import CaseNotFound
+from domain.model import Aggregate, Provenance
+from projections.findings import Finding
+from projections.recorded import INSTANT_FORMAT
+from services.application import CasetrailApplication
+
+SOURCE = "casetrail"
+
+
+class CaseDesk(CasetrailApplication):
+    def record_findings(self, findings: list[Finding]) -> int:
+        """Apply findings to their cases; returns how many events that recorded."""
+        streams = self.current_streams({ids.case_id(f.case_ref) for f in findings})
+        changed: dict[uuid.UUID, Aggregate] = {}
+        for finding in sorted(findings, key=lambda f: (f.opened_at, f.case_ref)):
+            case_id = ids.case_id(finding.case_ref)
+            case = streams.get(case_id)
+            if case is None and finding.existing_case_ref:
+                continue  # the case it belongs to is not known (yet); a later run will find it
+            case = self._apply(finding, case)  # type: ignore[arg-type]
+            streams[case_id] = changed[case_id] = case
+        events = [event for aggregate in changed.values() for event in aggregate.collect_events()]
+        self.events.put(events)
+        return len(events)
+
+    def _apply(self, finding: Finding, case: Case | None) -> Case:
+        actor = f"detector:{finding.detector}"
+        ref = finding.case_ref
+        if case is None:
+            case = Case.record(None, ids.case_id(ref), Case.Opened, case_ref=ref, category=finding.category,
+                               summary=finding.summary, priority=finding.priority,
+                               provenance=_facts(f"{ref}:opened", "case.opened", finding.opened_at, finding.known_at,
+                                                 actor, {"summary": finding.summary}))
+        evidence = [EvidenceRef(source=s, id=i) for s, i in finding.evidence]
+        wanted = link_names(list(finding.booking_refs), list(finding.party_refs), list(finding.contact_refs), evidence)
+        if not wanted <= case.linked:
+            new = sorted(wanted - case.linked)
+            Case.record(case, case.id, Case.Linked, case_ref=ref,
+                        booking_refs=_named("booking", new), party_refs=_named("party", new),
+                        contact_refs=_named("contact", new),
+                        evidence=[EvidenceRef(source=n.split("#")[0], id=n.split("#", 1)[1])
+                                  for n in _named("event", new)],
+                        provenance=_facts(f"{ref}:linked:{_digest(new)}", "case.linked", finding.opened_at,
+                                          finding.known_at, actor, new))
+        for factor in sorted(finding.factors, key=lambda f: (f.at, f.code, f.department, f.subject)):
+            if (factor.code, factor.department, factor.subject) in case.factors:
+                continue
+            Case.record(case, case.id, Case.FactorProposed, case_ref=ref, code=factor.code,
+                        department=factor.department, subject=factor.subject, explanation=factor.explanation,
+                        evidence=[EvidenceRef(source=s, id=i) for s, i in factor.evidence],
+                        provenance=_facts(":".join(filter(None, [ref, "factor", factor.code, factor.department,
+                                                                      factor.subject])),
+                                          "case.factor_proposed", factor.at, max(factor.at, finding.known_at),
+                                          actor, factor.explanation))
+        return case
+
+    def decide(self, case_ref: str, code: str, confirm: bool, by: str, rationale: str,
+               department: str | None = None, subject: str | None = None) -> None:
+        case = self._case(case_ref)
+        factor_code, factor_department, factor_subject = case.check_one_factor_named(code, department, subject)
+        event_class = Case.FactorConfirmed if confirm else Case.FactorRejected
+        kind = "case.factor_confirmed" if confirm else "case.factor_rejected"
+        now = _now()
+        Case.record(case, case.id, event_class, case_ref=case_ref, code=factor_code, department=factor_department,
+                    subject=factor_subject, rationale=rationale,
+                    provenance=_facts(str(uuid.uuid4()), kind, now, now, by, rationale, role="lead"))
+        self.save(case)
+
+    def add_factor(self, case_ref: str, code: str, department: str, explanation: str,
+                   evidence: list[tuple[str, str]], by: str) -> None:
+        case = self._case(case_ref)
+        case.check_factor_is_new(code, department)
+        now = _now()
+        Case.record(case, case.id, Case.FactorAdded, case_ref=case_ref, code=code, department=department,
+                    explanation=explanation, evidence=[EvidenceRef(source=s, id=i) for s, i in evidence],
+                    provenance=_facts(str(uuid.uuid4()), "case.factor_added", now, now, by, explanation,
+                                      role="lead"))
+        self.save(case)
+
+    def _case(self, case_ref: str) -> Case:
+        case = self.current_streams({ids.case_id(case_ref)}).get(ids.case_id(case_ref))
+        if not isinstance(case, Case):
+            raise CaseNotFound(f"case {case_ref}: no such case")
+        return case
+
+
+def _facts(event_id: str, kind: str, occurred: str, known: str, actor: str, content: Any,
+           role: str = "detector") -> Provenance:
+    """The provenance of an event casetrail itself records: it has no CloudEvent, so it says so."""
+    return Provenance(
+        source=SOURCE, id=event_id, type=kind,
+        occurred_at=datetime.strptime(occurred, INSTANT_FORMAT).replace(tzinfo=timezone.utc),
+        reported_at=datetime.strptime(known, INSTANT_FORMAT).replace(tzinfo=timezone.utc),
+        received_at=datetime.now(timezone.utc), department=SOURCE, actor=actor, role=role,
+        body_hash=hashlib.sha256(orjson.dumps(content)).hexdigest(),
+    )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime(INSTANT_FORMAT)
+
+
+def _named(kind: str, names: list[str]) -> list[str]:
+    return [name.split(":", 1)[1] for name in names if name.startswith(f"{kind}:")]
+
+
+def _digest(names: list[str]) -> str:
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]

@@ -1,0 +1,176 @@
+"""Runs the detectors over the log, behind the timeline index they read.
+
+Follows the log from its own tracked position; for each batch it finds the
+incidents the batch's events touch, evaluates them against the index, and
+hands the findings to the case desk, which applies them idempotently. A crash
+between the two repeats a batch, which finds its work done: exactly-once
+effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from domain.config import Config
+from projections import overbooking, payment_failures, procedures, service_signals
+from projections.case_report import Row, fold_case
+from projections.findings import Finding
+from projections.recorded import Recorded
+from projections.timeline import entry_row
+from services.case_desk import SOURCE, CaseDesk
+from services.case_queries import CaseQueries
+from services.ports import ViewStore
+from services.view_runner import TRACKING_SCHEMA, ViewRunner, decode
+
+NAME = "detectors"
+NIGHTLY = ("booking.created", "inventory.set", "inventory.closed", "inventory.opened")
+VERSION = 1
+# A booking or stop-sell longer than this is checked on its first nights only.
+MAX_NIGHTS_CHECKED = 62
+
+
+@dataclass
+class Scope:
+    """The incidents a batch of events touches."""
+
+    nights: set[tuple[str, str]] = field(default_factory=set)
+    payers: set[str] = field(default_factory=set)
+    bookings: set[str] = field(default_factory=set)
+    contacts: set[str] = field(default_factory=set)
+    cancelled: set[str] = field(default_factory=set)
+    acknowledged: set[str] = field(default_factory=set)
+
+
+class DetectorRunner:
+    def __init__(self, desk: CaseDesk, store: ViewStore, timeline: ViewRunner, config: Config,
+                 batch_size: int = 2000) -> None:
+        self.desk = desk
+        self.store = store
+        self.timeline = timeline
+        self.config = config
+        self.cases = CaseQueries(store)
+        self.batch_size = batch_size
+        with store.transaction() as cursor:
+            cursor.execute(TRACKING_SCHEMA)
+            cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?) ON CONFLICT (view) DO NOTHING",
+                           (NAME, VERSION))
+
+    def position(self) -> int:
+        return int(self.store.query("SELECT position FROM casetrail_tracking WHERE view = ?", (NAME,))[0][0])
+
+    def catch_up(self) -> int:
+        """Evaluate everything the timeline index holds; returns how many case events that recorded."""
+        recorded, position, limit = 0, self.position(), self.timeline.position()
+        while position < limit:
+            notifications = self.desk.recorder.select_notifications(
+                start=position, limit=self.batch_size, stop=limit, inclusive_of_start=False)
+            if not notifications:
+                break
+            scope = self._scope([Recorded(n.id, decode(n)) for n in notifications])
+            recorded += self.desk.record_findings(self.evaluate(scope))
+            position = notifications[-1].id
+            with self.store.transaction() as cursor:
+                cursor.execute("UPDATE casetrail_tracking SET position = ? WHERE view = ?", (position, NAME))
+        return recorded
+
+    def rebuild(self) -> int:
+        with self.store.transaction() as cursor:
+            cursor.execute("UPDATE casetrail_tracking SET position = 0 WHERE view = ?", (NAME,))
+        return self.catch_up()
+
+    def _scope(self, batch: list[Recorded]) -> Scope:
+        scope = Scope()
+        for recorded in batch:
+            values = entry_row(recorded)
+            if values is None or recorded.provenance is None or recorded.provenance["source"] == SOURCE:
+                continue  # the detectors' own work, or nothing to look at
+            row = Row(*values)
+            if row.resource and row.night_from and row.night_to and row.type in NIGHTLY:
+                scope.nights |= {(row.resource, night) for night in _nights(row.night_from, row.night_to)}
+            if row.type == "booking.cancelled" and row.booking_ref:
+                scope.cancelled.add(row.booking_ref)
+            if row.type == "inventory.acknowledged" and row.update_id:
+                scope.acknowledged.add(row.update_id)
+            if row.type == "payment.failed" and row.party_ref:
+                scope.payers.add(row.party_ref)
+            if row.type.startswith("contact.") and row.contact_ref:
+                scope.contacts.add(row.contact_ref)
+            if row.booking_ref:
+                scope.bookings.add(row.booking_ref)
+        return scope
+
+    def evaluate(self, scope: Scope) -> list[Finding]:
+        windows = self.config.windows
+        findings: list[Finding] = []
+        for resource, night in sorted(scope.nights | self._nights_of(scope)):
+            finding = overbooking.detect(self._night_facts(resource, night), windows)
+            findings += [finding] if finding else []
+        for party in sorted(scope.payers):
+            findings += payment_failures.detect(party, self.cases.rows("type = 'payment.failed' AND party_ref = ?", [party]),
+                                                windows)
+        for party in sorted(self._parties_of(scope.contacts)):
+            contacts = self.cases.contacts_of_party(party)
+            finding = service_signals.detect(party, self.cases.rows_of("contact_ref", contacts), windows,
+                                             self._open_case_of(party))
+            findings += [finding] if finding else []
+        for booking_ref in sorted(scope.bookings):
+            findings += self._procedures(booking_ref)
+        return findings
+
+    def _night_facts(self, resource: str, night: str) -> overbooking.NightFacts:
+        covering = "resource = ? AND night_from <= ? AND night_to >= ?"
+        inventory = self.cases.rows(f"type LIKE 'inventory.%' AND {covering}", [resource, night, night])
+        sales = self.cases.rows(f"type = 'booking.created' AND {covering}", [resource, night, night])
+        stop_sells = [r for r in inventory if r.type == "inventory.closed"]
+        return overbooking.NightFacts(
+            resource=resource, night=night,
+            availability=[r for r in inventory if r.type == "inventory.set"],
+            stop_sells=stop_sells,
+            reopenings=[r for r in inventory if r.type == "inventory.opened"],
+            acknowledgements=self.cases.rows_of("update_id", sorted({r.source_id for r in stop_sells})),
+            sales=sales,
+            cancellations=[r for r in self.cases.rows_of("booking_ref", sorted({str(r.booking_ref) for r in sales}))
+                           if r.type == "booking.cancelled"],
+        )
+
+    def _nights_of(self, scope: Scope) -> set[tuple[str, str]]:
+        """Nights touched indirectly: by cancelling a booking, or by acknowledging a stop-sell."""
+        rows = self.cases.rows_of("booking_ref", sorted(scope.cancelled)) + self.cases.rows_of(
+            "source_id", sorted(scope.acknowledged))
+        return {(r.resource, night) for r in rows if r.resource and r.night_from and r.night_to
+                and r.type in ("booking.created", "inventory.closed") for night in _nights(r.night_from, r.night_to)}
+
+    def _parties_of(self, contacts: set[str]) -> set[str]:
+        started = self.cases.rows_of("contact_ref", sorted(contacts))
+        return {r.party_ref for r in started if r.type == "contact.started" and r.party_ref}
+
+    def _open_case_of(self, party: str) -> str | None:
+        """The party's oldest open case, if a helpdesk opened one."""
+        opened = self.cases.rows("type = 'case.opened' AND party_ref = ?", [party])
+        for row in sorted(opened, key=lambda r: r.order):
+            state = fold_case(str(row.case_ref), self.cases.rows("case_ref = ? AND type LIKE 'case.%'", [row.case_ref]))
+            if state.status == "open":
+                return state.case_ref
+        return None
+
+    def _procedures(self, booking_ref: str) -> list[Finding]:
+        rows = self.cases.rows_of("booking_ref", [booking_ref])
+        cases = sorted({str(r.case_ref) for r in rows if r.type == "case.opened"})
+        if not cases:
+            return []  # a missed step is added to the booking's case; with no case there is nowhere to add it
+        case_rows = self.cases.rows_of("case_ref", cases)
+        latest = max(r.occurred_at for r in [*rows, *case_rows])
+        steps = [r for r in rows if r.type == "procedure.step"]
+        found = []
+        for trigger in (r for r in rows if r.type == "booking.created"):
+            for name, procedure in sorted(self.config.procedures.items()):
+                finding = procedures.detect(name, procedure, trigger, steps, latest, cases[0])
+                found += [finding] if finding else []
+        return found
+
+
+def _nights(first: str, last: str) -> list[str]:
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    count = min((end - start).days + 1, MAX_NIGHTS_CHECKED)
+    return [(start + timedelta(days=n)).isoformat() for n in range(count)]
