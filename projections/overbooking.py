@@ -34,16 +34,18 @@ def detect(facts: NightFacts, windows: Windows) -> Finding | None:
     if not facts.availability:
         return None
     available = int(max(facts.availability, key=lambda r: r.order).data["available"])
-    cancelled = {r.booking_ref: r.occurred_at for r in facts.cancellations}
+    units = {r.booking_ref: int(r.data.get("units", 1)) for r in facts.sales}
     sold, sold_out_at, over = 0, None, []
-    for sale in sorted(facts.sales, key=lambda r: r.order):
-        if sale.booking_ref in cancelled and cancelled[sale.booking_ref] <= sale.occurred_at:
+    # Sales take units and cancellations give them back, in the order they happened.
+    for row in sorted([*facts.sales, *facts.cancellations], key=lambda r: r.order):
+        if row.type == "booking.cancelled":
+            sold -= units.get(row.booking_ref, 0)
             continue
-        sold += int(sale.data.get("units", 1))
+        sold += units[row.booking_ref]
         if sold > available:
-            over.append(sale)
+            over.append(row)
         elif sold == available and sold_out_at is None:
-            sold_out_at = sale
+            sold_out_at = row
     if not over:
         return None
     factors = [_factor(sale, sold_out_at, facts, available, windows) for sale in over]

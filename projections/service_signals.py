@@ -59,11 +59,11 @@ def _transfer_loops(rows: list[Row]) -> list[FactorFinding]:
     found: dict[str, FactorFinding] = {}
     by_contact = groupby(sorted((r for r in rows if r.contact_ref), key=lambda r: (r.contact_ref, r.order)),
                          key=lambda r: r.contact_ref)
-    for contact_ref, contact_rows in by_contact:
-        contact_rows = list(contact_rows)
-        started = next((r for r in contact_rows if r.type == "contact.started"), contact_rows[0])
+    for contact_ref, grouped in by_contact:
+        events = list(grouped)
+        started = next((r for r in events if r.type == "contact.started"), events[0])
         path, left_at = [started.department], {}
-        for row in (r for r in contact_rows if r.type == "contact.transferred"):
+        for row in (r for r in events if r.type == "contact.transferred"):
             left_at[path[-1]] = row
             target = row.data["to_department"]
             if target in left_at:

@@ -27,6 +27,10 @@ class Moment:
     as_of: datetime | None = None
     known_at: datetime | None = None
 
+    def admits(self, row: Row) -> bool:
+        return ((self.as_of is None or row.occurred_at <= _instant(self.as_of))
+                and (self.known_at is None or row.reported_at <= _instant(self.known_at)))
+
     def clause(self) -> tuple[str, list[Any]]:
         sql, params = "", list[Any]()
         if self.as_of is not None:
@@ -75,23 +79,31 @@ class CaseQueries:
         raise CaseNotFound(f"case {case}: no such case")
 
     def case_report(self, case: str, moment: Moment = Moment()) -> dict[str, Any]:
+        """The case as it stood (``as_of``) and as it was known (``known_at``).
+
+        Which events belong to the case is decided by what is known now, so an
+        incident can be replayed from before the case was opened; the entries
+        shown and the case's own state are those of the moment asked about.
+        """
         case_ref = self.resolve(case)
-        case_rows = self.rows("case_ref = ? AND type LIKE 'case.%'", [case_ref], moment)
+        all_case_rows = self.rows("case_ref = ? AND type LIKE 'case.%'", [case_ref])
+        incident = fold_case(case_ref, all_case_rows)
+        case_rows = [r for r in all_case_rows if moment.admits(r)]
         state = fold_case(case_ref, case_rows)
-        if state.opened_at is None:
-            raise CaseNotFound(f"case {case}: not opened at that moment")
-        linked = self._linked_rows(state, moment)
+        linked = [r for r in self._linked_rows(incident) if moment.admits(r)]
         contact_rows = [r for r in linked if r.contact_ref and r.type.startswith("contact.")]
         shown = [r for r in [*case_rows, *linked] if r.type != "case.linked"]  # bookkeeping, seen in subjects
         timeline = sorted({(r.source, r.source_id): r for r in shown}.values(), key=lambda r: r.order)
         report = _summary(state)
         del report["departments"]
+        if state.opened_at is None:
+            report["status"] = "not_opened"  # at that moment; the incident's events are shown all the same
         report.update({
             "opened_by": state.opened_by,
             "proactive": _proactive(state, contact_rows),
             "subjects": {
-                "booking_refs": sorted(state.booking_refs),
-                "party_refs": sorted(state.party_refs),
+                "booking_refs": sorted(incident.booking_refs),
+                "party_refs": sorted(incident.party_refs),
                 "resources": sorted({r.resource for r in linked if r.resource and r.booking_ref}),
                 "contact_refs": sorted({r.contact_ref for r in contact_rows if r.contact_ref}),
             },
@@ -107,29 +119,28 @@ class CaseQueries:
     def party_effort(self, party_ref: str, moment: Moment = Moment()) -> dict[str, Any]:
         return effort(self.rows_of("contact_ref", self.contacts_of_party(party_ref, moment), moment))
 
-    def _linked_rows(self, state: CaseState, moment: Moment) -> list[Row]:
-        around = self._party_rows_around(state, moment)
+    def _linked_rows(self, state: CaseState) -> list[Row]:
+        around = self._party_rows_around(state)
         bookings = sorted(state.booking_refs | {r.booking_ref for r in around if r.type == "booking.created"
                                                 and r.booking_ref})
         contacts = set(self.contacts_where(f"(case_ref = ?{_or_in('booking_ref', bookings)})",
-                                           [state.case_ref, *bookings], moment))
+                                           [state.case_ref, *bookings]))
         # The party's contacts around the case belong to it, unless they name another case.
         contacts |= {r.contact_ref for r in around if r.type == "contact.started" and r.contact_ref
                      and r.case_ref in (None, state.case_ref)}
-        rows = self.rows_of("booking_ref", bookings, moment)
-        rows += self.rows_of("contact_ref", sorted(contacts | state.contact_refs), moment)
+        rows = self.rows_of("booking_ref", bookings)
+        rows += self.rows_of("contact_ref", sorted(contacts | state.contact_refs))
         rows += [r for r in around if r.type.startswith("payment.")]
-        rows += self._events(state.evidence, moment)
-        rows += self._inventory(rows, moment)
+        rows += self._events(state.evidence)
+        rows += self._inventory(rows)
         return rows
 
-    def _events(self, keys: set[tuple[str, str]], moment: Moment) -> list[Row]:
+    def _events(self, keys: set[tuple[str, str]]) -> list[Row]:
         by_source: dict[str, list[str]] = {}
         for source, source_id in sorted(keys):
             by_source.setdefault(source, []).append(source_id)
         return [row for source, source_ids in by_source.items()
-                for row in self.rows(f"source = ? AND source_id IN ({_marks(source_ids)})", [source, *source_ids],
-                                     moment)]
+                for row in self.rows(f"source = ? AND source_id IN ({_marks(source_ids)})", [source, *source_ids])]
 
     def contacts_where(self, where: str, params: list[Any], moment: Moment = Moment()) -> list[str]:
         started = self.rows(f"type = 'contact.started' AND {where}", params, moment)
@@ -141,7 +152,7 @@ class CaseQueries:
             return []
         return self.rows(f"{column} IN ({_marks(values)})", values, moment)
 
-    def _party_rows_around(self, state: CaseState, moment: Moment) -> list[Row]:
+    def _party_rows_around(self, state: CaseState) -> list[Row]:
         """The party's payment attempts, bookings and contacts within a day of the case opening."""
         if not state.party_refs or state.opened_at is None:
             return []
@@ -151,17 +162,17 @@ class CaseQueries:
         return self.rows(
             "type IN ('payment.failed', 'payment.succeeded', 'booking.created', 'contact.started') "
             f"AND occurred_at BETWEEN ? AND ? AND party_ref IN ({_marks(parties)})",
-            [*window, *parties], moment,
+            [*window, *parties],
         )
 
-    def _inventory(self, rows: list[Row], moment: Moment) -> list[Row]:
+    def _inventory(self, rows: list[Row]) -> list[Row]:
         """The inventory updates of the resources and nights the case's bookings hold, and their acknowledgements."""
         found: list[Row] = []
         for resource, first, last in sorted({(r.resource, r.night_from, r.night_to) for r in rows
                                              if r.booking_ref and r.resource}):
             found += self.rows("resource = ? AND type LIKE 'inventory.%' AND night_from <= ? AND night_to >= ?",
-                               [resource, last, first], moment)
-        return found + self.rows_of("update_id", sorted({r.source_id for r in found}), moment)
+                               [resource, last, first])
+        return found + self.rows_of("update_id", sorted({r.source_id for r in found}))
 
 
 def _marks(values: Sequence[Any]) -> str:

@@ -1,4 +1,4 @@
-"""Catches views up in small batches; the exactly-once test kills it mid-way.
+"""Catches views (or views and detectors) up in small batches; the exactly-once tests kill it mid-way.
 
 Besides the timeline, it runs a view that counts events with ``n = n + 1``:
 unlike the timeline's upserts, applying a batch twice would show there.
@@ -38,6 +38,10 @@ def runners(database_url: str, batch_size: int) -> tuple[Any, list[ViewRunner]]:
 
 if __name__ == "__main__":
     system, found = runners(sys.argv[1], int(sys.argv[2]))
-    for runner in found:
-        runner.catch_up()
+    if sys.argv[3:] == ["detectors"]:
+        system.detectors.batch_size = int(sys.argv[2])
+        system.catch_up()
+    else:
+        for runner in found:
+            runner.catch_up()
     system.close()

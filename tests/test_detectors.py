@@ -1,0 +1,255 @@
+"""What the detectors find in each sample, and where each factor stops applying."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterator
+
+import pytest
+
+from adapters.bootstrap import System, bootstrap
+from adapters.settings import Settings
+from services.case_queries import Moment
+from tests.conftest import inputs, lines_of
+
+
+@pytest.fixture
+def system(database_url: str) -> Iterator[System]:
+    running = bootstrap(Settings(database_url=database_url))
+    yield running
+    running.close()
+
+
+def load(system: System, lines: list[bytes]) -> None:
+    assert system.ingestion.ingest(inputs(lines), backfill=True).rejected == 0
+    system.catch_up()
+
+
+def factors(system: System, category: str | None = None) -> set[tuple[str, str]]:
+    found = set()
+    for case in system.cases.list_cases(category=category):
+        found |= {(f["code"], f["department"]) for f in system.cases.case_report(case["case_ref"])["factors"]}
+    return found
+
+
+def detected(system: System) -> list[dict[str, Any]]:
+    return [system.cases.case_report(c["case_ref"]) for c in system.cases.list_cases()
+            if c["case_ref"][:3] in ("OVB", "PAY", "SVC")]
+
+
+# --- the five samples -------------------------------------------------------------------------------------
+
+def test_overbooking_after_a_stop_sell_blames_the_ota_that_acknowledged_it_and_not_front_office(
+        system: System) -> None:
+    load(system, lines_of("01-overbooking-after-stop-sell.jsonl"))
+    [case] = detected(system)
+    assert (case["category"], case["priority"], case["opened_by"]) == ("overbooking", "high", "detector:overbooking")
+    assert case["opened_at"] == "2019-06-21T04:24:00Z" and case["proactive"] is True
+    [factor] = case["factors"]
+    assert (factor["code"], factor["department"], factor["status"]) == ("stop_sell_not_honoured", "ota_partner",
+                                                                        "proposed")
+    assert {e["id"] for e in factor["evidence"]} == {"fo-311", "bcom-ack-311", "bcom-8841"}
+    assert factor["explanation"] == ("ota:booking.com accepted booking B-8841 50 min after acknowledging "
+                                     "the stop-sell of 10:31")
+    assert not [f for f in case["factors"] if f["department"] == "front_office"]
+    timeline = {e["id"] for e in case["timeline"]}
+    assert {"inv-0621", "tvl-5521", "res-103", "fo-104", "bcom-8841", "fo-311", "tvl-ack-311", "bcom-ack-311",
+            "mail-77", "fo-reloc-8841"} <= timeline
+
+
+def test_the_overbooking_replayed_as_it_stood_and_as_it_was_known(system: System) -> None:
+    load(system, lines_of("01-overbooking-after-stop-sell.jsonl"))
+    [case] = detected(system)
+    local = "2019-06-21T{}+07:00".format
+
+    stood = system.cases.case_report(case["case_ref"], Moment(as_of=datetime.fromisoformat(local("10:33:30"))))
+    ids = {e["id"] for e in stood["timeline"]}
+    assert {"fo-311", "tvl-ack-311"} <= ids
+    assert "bcom-ack-311" not in ids and "bcom-8841" not in ids
+    assert stood["status"] == "not_opened" and stood["factors"] == []
+
+    known = system.cases.case_report(case["case_ref"], Moment(known_at=datetime.fromisoformat(local("11:24:30"))))
+    ids = {e["id"] for e in known["timeline"]}
+    assert "bcom-ack-311" in ids and "bcom-8841" not in ids  # it occurred at 11:24 but was reported at 11:25
+
+
+def test_three_card_rejections_open_a_proactive_payment_case_at_the_third(system: System) -> None:
+    load(system, lines_of("02-proactive-payment-rescue.jsonl"))
+    [case] = detected(system)
+    assert case["category"] == "payment" and case["proactive"] is True
+    assert case["opened_at"] == "2021-12-06T04:04:40Z"  # pay-3, 20:04:40 at -08:00
+    [factor] = case["factors"]
+    assert (factor["code"], factor["department"]) == ("repeated_payment_failure", "ecommerce")
+    assert [e["id"] for e in factor["evidence"]] == ["pay-1", "pay-2", "pay-3"]
+    assert {"call-1", "web-bk-1"} <= {e["id"] for e in case["timeline"]}
+
+
+def test_the_member_service_month_opens_no_case_of_its_own(system: System) -> None:
+    load(system, lines_of("03-member-service-month.jsonl"))
+    assert detected(system) == []
+    assert factors(system) == set()
+
+
+def test_twenty_contacts_in_nine_weeks_make_one_service_complaint(system: System) -> None:
+    load(system, lines_of("04-twenty-contacts-nine-weeks.jsonl"))
+    [case] = detected(system)
+    assert case["category"] == "service_complaint" and case["subjects"]["party_refs"] == ["cust-3307"]
+    assert {f["code"] for f in case["factors"]} == {"repeat_contact", "transfer_loop", "long_hold",
+                                                    "executive_escalation"}
+    assert ("executive_escalation", "customer_service") in {(f["code"], f["department"]) for f in case["factors"]}
+    effort = case["effort"]
+    assert (effort["contacts"], effort["highest_escalation"], effort["hold_seconds"]) == (20, "executive", 4260)
+    assert effort["transfers"] == 10
+
+
+def test_the_booking_blamed_on_first_contact_names_sales_and_the_skipped_read_back(system: System) -> None:
+    load(system, lines_of("05-booking-blamed-on-first-contact.jsonl"))
+    assert detected(system) == []
+    case = system.cases.case_report("ZD-9001")
+    by_code = {f["code"]: f for f in case["factors"]}
+    assert set(by_code) == {"rate_miscommunicated", "sop_step_missed"}
+    assert by_code["rate_miscommunicated"]["department"] == "sales"
+    missed = by_code["sop_step_missed"]
+    assert (missed["department"], missed["status"], missed["proposed_by"]) == (
+        "reservations", "proposed", "detector:procedures")
+    assert "phone_booking step read_back" in missed["explanation"]
+
+
+# --- each factor where it applies, and just where it stops applying ----------------------------------------
+
+def event(kind: str, event_id: str, clock: str, data: dict[str, Any], source: str = "pms:seaside",
+          day: str = "2024-06-21") -> bytes:
+    return json.dumps({"specversion": "1.0", "id": event_id, "source": source, "type": kind,
+                       "time": f"{day}T{clock}:00+07:00", "data": data}).encode()
+
+
+def booking(ref: str, clock: str, channel: str = "walk_in", units: int = 1) -> bytes:
+    source = channel if channel.startswith("ota:") else "pms:seaside"
+    return event("booking.created", f"bk-{ref}", clock, {
+        "booking_ref": ref, "resource": "seaside:standard", "date": "2024-06-22", "units": units,
+        "channel": channel, "guest_ref": f"g-{ref}"}, source=source)
+
+
+SOLD_OUT_AT_10 = [
+    event("inventory.set", "inv-1", "08:00", {"resource": "seaside:standard", "date": "2024-06-22", "available": 2}),
+    booking("A", "09:00"),
+    booking("B", "10:00"),  # the last unit
+]
+
+
+def stop_sell(clock: str) -> bytes:
+    return event("inventory.closed", "ss-1", clock, {"resource": "seaside:standard", "from": "2024-06-22",
+                                                     "to": "2024-06-22", "channels": ["*"]})
+
+
+def ack(clock: str, channel: str = "ota:agoda") -> bytes:
+    return event("inventory.acknowledged", f"ack-{channel}", clock, {"update_id": "ss-1", "channel": channel},
+                 source=channel)
+
+
+OVERBOOKING_CASES = {
+    "honoured": ([stop_sell("10:05"), ack("10:06"), booking("C", "10:30", "ota:agoda")],
+                 {("stop_sell_not_honoured", "ota_partner")}),
+    "acknowledged only after the sale": ([stop_sell("10:05"), booking("C", "10:30", "ota:agoda"), ack("10:40")],
+                                         {("stop_sell_unacknowledged", "ota_partner")}),
+    "never acknowledged, just outside the sync window": ([stop_sell("10:05"), booking("C", "10:11", "ota:agoda")],
+                                                          {("stop_sell_unacknowledged", "ota_partner")}),
+    "within the sync window": ([stop_sell("10:05"), booking("C", "10:09", "ota:agoda")],
+                               {("stop_sell_within_sync_window", "none")}),
+    "stop-sell late after the sell-out": ([booking("C", "10:08", "ota:agoda"), stop_sell("10:15")],
+                                          {("late_stop_sell", "front_office")}),
+    "stop-sell within the allowed delay": ([booking("C", "10:04", "ota:agoda"), stop_sell("10:09")],
+                                           {("sold_beyond_capacity", "ota_partner")}),
+    "no stop-sell at all": ([booking("C", "10:30", "ota:agoda")], {("sold_beyond_capacity", "ota_partner")}),
+}
+
+
+@pytest.mark.parametrize("story", OVERBOOKING_CASES)
+def test_overbooking_factor_per_channel(system: System, story: str) -> None:
+    lines, expected = OVERBOOKING_CASES[story]
+    load(system, SOLD_OUT_AT_10 + lines)
+    assert factors(system, "overbooking") == expected
+
+
+def test_a_sale_up_to_the_last_unit_opens_no_case(system: System) -> None:
+    load(system, SOLD_OUT_AT_10 + [booking("C", "10:30", "ota:agoda"),
+                                   event("booking.cancelled", "x-A", "10:20", {"booking_ref": "A"})])
+    assert detected(system) == []
+
+
+def failure(n: int, clock: str, guest: str = "g-1") -> bytes:
+    return event("payment.failed", f"pay-{guest}-{n}", clock, {"attempt_ref": f"A-{guest}-{n}", "guest_ref": guest,
+                                                               "reason": "card_declined"}, source="web:checkout")
+
+
+def test_three_failures_within_fifteen_minutes_but_not_sixteen_nor_across_parties(system: System) -> None:
+    load(system, [failure(1, "10:00"), failure(2, "10:07"), failure(3, "10:15"),  # within 15 min: a case
+                  failure(1, "11:00", "g-2"), failure(2, "11:08", "g-2"), failure(3, "11:16", "g-2"),  # 16 min
+                  failure(1, "12:00", "g-3"), failure(1, "12:01", "g-4"), failure(2, "12:02", "g-4")])
+    [case] = detected(system)
+    assert case["subjects"]["party_refs"] == ["g-1"]
+
+
+def contact(ref: str, day: str, outcome: str = "unresolved", party: str = "p-1", held: int = 0,
+            transfers: list[str] | None = None, level: str | None = None) -> list[bytes]:
+    lines = [event("contact.started", f"{ref}-s", "09:00", {"contact_ref": ref, "party_ref": party, "medium": "phone",
+                                                             "direction": "inbound"}, "phone:pbx", day)]
+    if held:
+        lines.append(event("contact.held", f"{ref}-h", "09:01", {"contact_ref": ref, "seconds": held}, "phone:pbx", day))
+    for n, department in enumerate(transfers or []):
+        lines.append(event("contact.transferred", f"{ref}-t{n}", f"09:0{n + 2}",
+                           {"contact_ref": ref, "to_department": department}, "phone:pbx", day))
+    if level:
+        lines.append(event("contact.escalated", f"{ref}-e", "09:08", {"contact_ref": ref, "level": level},
+                           "phone:pbx", day))
+    lines.append(event("contact.ended", f"{ref}-x", "09:09", {"contact_ref": ref, "outcome": outcome}, "phone:pbx", day))
+    return lines
+
+
+SERVICE_CASES = {
+    "three unresolved contacts in 14 days": (
+        contact("C1", "2024-06-01") + contact("C2", "2024-06-08") + contact("C3", "2024-06-15"),
+        {("repeat_contact", "customer_service")}),
+    "three over 15 days": (contact("C1", "2024-06-01") + contact("C2", "2024-06-08") + contact("C3", "2024-06-16"),
+                           set()),
+    "resolved in between": (contact("C1", "2024-06-01") + contact("C2", "2024-06-03", "resolved")
+                            + contact("C3", "2024-06-05"), set()),
+    "transferred back": (contact("C1", "2024-06-01", "resolved", transfers=["billing", "customer_service"]),
+                         {("transfer_loop", "customer_service"), ("transfer_loop", "billing")}),
+    "transferred on": (contact("C1", "2024-06-01", "resolved", transfers=["billing", "sales"]), set()),
+    "held over ten minutes": (contact("C1", "2024-06-01", "resolved", held=601), {("long_hold", "customer_service")}),
+    "held ten minutes": (contact("C1", "2024-06-01", "resolved", held=600), set()),
+    "escalated to executive": (contact("C1", "2024-06-01", "resolved", level="executive"),
+                               {("executive_escalation", "customer_service")}),
+    "escalated to a manager": (contact("C1", "2024-06-01", "resolved", level="manager"), set()),
+}
+
+
+@pytest.mark.parametrize("story", SERVICE_CASES)
+def test_service_signals(system: System, story: str) -> None:
+    lines, expected = SERVICE_CASES[story]
+    load(system, lines)
+    assert factors(system) == expected
+
+
+def phone_booking_with_case(read_back_at: str | None) -> list[bytes]:
+    lines = [event("booking.created", "pb-1", "10:00", {"booking_ref": "G-1", "resource": "harbour:deluxe",
+                                                         "date": "2024-07-01", "channel": "phone", "guest_ref": "g"}),
+             event("procedure.step", "pb-1-c", "10:30", {"procedure": "phone_booking", "step": "confirmation_sent",
+                                                         "booking_ref": "G-1"}),
+             event("case.opened", "zd-1", "12:00", {"case_ref": "ZD-1", "category": "booking_error", "summary": "s",
+                                                    "booking_ref": "G-1"}, source="helpdesk:zendesk")]
+    if read_back_at:
+        lines.append(event("procedure.step", "pb-1-r", read_back_at, {"procedure": "phone_booking",
+                                                                      "step": "read_back", "booking_ref": "G-1"}))
+    return lines
+
+
+@pytest.mark.parametrize(("read_back_at", "expected"), [(None, {("sop_step_missed", "reservations")}),
+                                                        ("10:11", {("sop_step_missed", "reservations")}),
+                                                        ("10:09", set())])
+def test_a_procedure_step_missed_or_late_but_not_in_time(system: System, read_back_at: str | None,
+                                                         expected: set[tuple[str, str]]) -> None:
+    load(system, phone_booking_with_case(read_back_at))
+    assert factors(system) == expected
