@@ -22,19 +22,25 @@ START = datetime(2024, 1, 1, 8, 0, tzinfo=OFFSET)
 def generate_events(count: int, seed: int = 7) -> list[bytes]:
     """``count`` JSON Lines CloudEvents: about 30% bookings, 15% inventory,
     10% payments, 35% contacts and 10% cases."""
+    return list(stream_events(count, seed))
+
+
+def stream_events(count: int, seed: int = 7) -> Iterator[bytes]:
+    """The same events as ``generate_events``, one at a time, for logs too large to hold."""
     chance = random.Random(seed)
-    lines: list[bytes] = []
     clock = START
     stories = [_booking_story, _inventory_story, _payment_story, _contact_story, _case_story]
     weights = [30 / 3.2, 15 / 2.5, 10 / 2.0, 35 / 4.0, 10 / 2.5]  # share / events per story
-    number = 0
-    while len(lines) < count:
+    number = produced = 0
+    while produced < count:
         clock += timedelta(seconds=chance.randint(1, 40))
         story = chance.choices(stories, weights)[0]
         for event in story(chance, number, clock):
-            lines.append(json.dumps(event, separators=(",", ":")).encode())
+            if produced == count:
+                return
+            produced += 1
+            yield json.dumps(event, separators=(",", ":")).encode()
         number += 1
-    return lines[:count]
 
 
 def _event(kind: str, source: str, key: str, at: datetime, data: dict[str, Any], **extra: Any) -> dict[str, Any]:

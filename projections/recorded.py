@@ -29,8 +29,9 @@ class Recorded:
 
 
 def instant(text: str) -> str:
-    """An RFC 3339 timestamp with any offset, as sortable UTC text."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).strftime(INSTANT_FORMAT)
+    """An RFC 3339 timestamp with any offset, as sortable UTC text (``INSTANT_FORMAT``)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")  # isoformat: several times strftime's speed
 
 
 def rfc3339(stored: str) -> str:

@@ -7,9 +7,10 @@ whatever order events arrived in, and a replay rebuilds it exactly.
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Any, Sequence
+
+import orjson
 
 from projections.recorded import Recorded, instant
 from projections.summaries import summarize
@@ -38,15 +39,21 @@ SCHEMA = [
 ]
 TABLES = ["timeline_entries"]
 
-# One inbound event may be stored on several streams (a stop-sell on each night
-# it covers, a procedure step on its booking and its contact): the first stored
-# copy makes the row, later copies only add subjects the first did not name.
-UPSERT = (
-    f"INSERT INTO timeline_entries ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-    "ON CONFLICT (source, source_id) DO UPDATE SET "
-    "booking_ref = COALESCE(timeline_entries.booking_ref, excluded.booking_ref), "
-    "contact_ref = COALESCE(timeline_entries.contact_ref, excluded.contact_ref)"
-)
+
+
+def upsert_into(table: str) -> str:
+    # One inbound event may be stored on several streams (a stop-sell on each night
+    # it covers, a procedure step on its booking and its contact): the first stored
+    # copy makes the row, later copies only add subjects the first did not name.
+    return (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+        "ON CONFLICT (source, source_id) DO UPDATE SET "
+        f"booking_ref = COALESCE({table}.booking_ref, excluded.booking_ref), "
+        f"contact_ref = COALESCE({table}.contact_ref, excluded.contact_ref)"
+    )
+
+
+UPSERT = upsert_into("timeline_entries")
 
 INTERNAL_FIELDS = {"provenance", "timestamp", "originator_topic"}
 
@@ -74,7 +81,7 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
         facts["department"], facts.get("actor"), facts.get("role"), summarize(event_type, data),
         data.get("booking_ref"), data.get("contact_ref"), data.get("case_ref"),
         data.get("party_ref") or data.get("guest_ref"), resource, first, last, data.get("update_id"),
-        json.dumps(data, sort_keys=True, separators=(",", ":")),
+        orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode(),
     )
 
 

@@ -4,6 +4,7 @@ transaction, so every event is applied exactly once across crashes."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Callable
 
 import orjson
@@ -57,13 +58,13 @@ class ViewRunner:
         """How many positions of the log the view has yet to apply (an upper bound)."""
         return max(0, (self.recorder.max_notification_id() or 0) - self.position())
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Apply everything recorded so far; returns how many stored events were applied."""
+    def catch_up(self, progress: Progress | None = None, until: int | None = None) -> int:
+        """Apply everything recorded so far, or up to position ``until``; returns how many stored events were applied."""
         applied = 0
         position = self.position()
-        while True:
+        while until is None or position < until:
             notifications = self.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False
+                start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
             )
             if not notifications:
                 return applied
@@ -72,6 +73,7 @@ class ViewRunner:
             applied += len(batch)
             if progress is not None:
                 progress(len(batch))
+        return applied
 
     def rebuild(self, progress: Progress | None = None) -> int:
         with self.store.transaction() as cursor:
@@ -107,6 +109,12 @@ class _PositionMoved(Exception):
 def decode(notification: Notification) -> dict[str, Any]:
     """The stored state as the event's current version would have it."""
     state: dict[str, Any] = orjson.loads(notification.state)
-    upcast(resolve_topic(notification.topic), state)
-    state["originator_id"] = str(notification.originator_id)
+    if state.get("class_version", 1) < _current_version(notification.topic):
+        upcast(resolve_topic(notification.topic), state)
     return state
+
+
+@lru_cache(maxsize=None)
+def _current_version(topic: str) -> int:
+    # Reading a class attribute of a pydantic model is slow; a rebuild asks once per event.
+    return int(getattr(resolve_topic(topic), "class_version", 1))
