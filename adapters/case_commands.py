@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from adapters.bootstrap import bootstrap
-from adapters.output import console, parse_moment, print_json
+from adapters.output import console, print_json
 from adapters.settings import Settings
 from services.case_queries import Moment
 
@@ -36,7 +36,7 @@ def cases(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def case(args: argparse.Namespace, settings: Settings) -> int:
-    moment = Moment(parse_moment("--as-of", args.as_of), parse_moment("--known-at", args.known_at))
+    moment = Moment(args.as_of, args.known_at)
     system = bootstrap(settings)
     try:
         system.catch_up()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import base64
+import sqlite3
 import sys
+from datetime import datetime
 from typing import Any, Sequence
 
+import psycopg
 import structlog
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import PersistenceError
 from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands
@@ -40,8 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args, settings))
     except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
         return _fail(str(error))
-    except (InterfaceError, OperationalError) as error:
+    except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {_first_line(error)}")
+    except OSError as error:
+        return _fail(f"{error.filename or 'input'}: {error.strerror or error}")
     except KeyboardInterrupt:
         return _fail("interrupted")
 
@@ -63,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="print one JSON document")
     ingest.add_argument("--backfill", action="store_true",
                         help="historical input: an event without reportedat was known when it occurred")
-    ingest.add_argument("--batch-size", type=int, default=500, help="events per transaction (default 500)")
+    ingest.add_argument("--batch-size", type=positive_int, default=500, help="events per transaction (default 500)")
     ingest.set_defaults(run=_ingest)
 
     rejects = commands.add_parser("rejects", parents=[common], help="list rejected inputs with their reasons")
@@ -80,8 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     one = commands.add_parser("case", parents=[common], help="one case report with its timeline")
     one.add_argument("case", metavar="CASE", help="the case id or case_ref")
     one.add_argument("--json", action="store_true", help="print one JSON document")
-    one.add_argument("--as-of", metavar="T", help="as it stood in the world at T (events that occurred by T)")
-    one.add_argument("--known-at", metavar="T", help="as it was known at T (events reported by T)")
+    one.add_argument("--as-of", metavar="T", type=moment,
+                     help="as it stood in the world at T (events that occurred by T); RFC 3339 with offset")
+    one.add_argument("--known-at", metavar="T", type=moment,
+                     help="as it was known at T (events reported by T); RFC 3339 with offset")
     one.set_defaults(run=case_commands.case)
 
     factor_commands.add_parsers(commands, common)
@@ -97,8 +104,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    if args.batch_size < 1:
-        raise ValueError("--batch-size: must be at least 1")
     check_readable(args.paths)
     system = bootstrap(settings)
     try:
@@ -130,6 +135,27 @@ def _rejects(args: argparse.Namespace, settings: Settings) -> int:
                       r.raw.decode("utf-8", "replace")[:80])
     console.print(table)
     return EXIT_OK
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def moment(text: str) -> datetime:
+    """An RFC 3339 timestamp given on the command line; it must say its offset."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 timestamp") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. {text}+07:00 or {text}Z")
+    return parsed
 
 
 def reject_document(reject: RejectedInput) -> dict[str, Any]:

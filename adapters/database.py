@@ -25,7 +25,7 @@ def persistence_env(url: str) -> dict[str, str]:
     if scheme in ("postgresql", "postgres"):
         return _postgres_env(url)
     raise DatabaseURLError(
-        f"database: unsupported URL {url!r}; use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME"
+        f"database: unsupported URL {redacted(url)!r}; use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME"
     )
 
 
@@ -56,7 +56,7 @@ def _postgres_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:
-        raise DatabaseURLError(f"database: expected postgresql://USER@HOST:PORT/DBNAME, got {url!r}")
+        raise DatabaseURLError(f"database: expected postgresql://USER@HOST:PORT/DBNAME, got {redacted(url)!r}")
     schema = parse_qs(parts.query).get("schema", [""])[0]
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -69,7 +70,7 @@ def measure_rebuild(kind: str, url: str, events: int, per_event_sample: int) -> 
 def populate(url: str, events: int) -> None:
     """The generated traffic, and one case whose timeline has ``CASE_ENTRIES`` entries."""
     system = bootstrap(Settings(database_url=url))
-    lines = (RawInput(line, "bench") for line in [*stream_events(events - CASE_ENTRIES), *_case_with_entries()])
+    lines = (RawInput(line, "bench") for line in chain(stream_events(events - CASE_ENTRIES), _case_with_entries()))
     system.ingestion.ingest(lines, batch_size=1000)
     system.close()
 
@@ -89,7 +90,8 @@ def _case_with_entries() -> Iterator[bytes]:
 
 def case_latency(url: str) -> tuple[float, float]:
     system = bootstrap(Settings(database_url=url))
-    system.catch_up()
+    for runner in system.views:
+        runner.catch_up()
     assert len(system.cases.case_report("BENCH-CASE")["timeline"]) >= CASE_ENTRIES
     timings = []
     for _ in range(CASE_QUERIES):

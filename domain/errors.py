@@ -19,3 +19,7 @@ class CaseNotFound(DomainError):
 
 class FactorNotFound(DomainError):
     """A lead's decision names a factor the case does not have, or names it ambiguously."""
+
+
+class UnknownCategory(DomainError):
+    """A case names a category the configuration does not list."""

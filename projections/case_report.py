@@ -150,8 +150,9 @@ def _elapsed(contact_rows: list[Row], case_rows: list[Row]) -> int:
     moments = sorted(r.occurred_at for r in [*contact_rows, *case_rows])
     if not moments:
         return 0
-    resolutions = [r.occurred_at for r in case_rows if r.type in ("case.resolved", "case.closed")]
-    end = max(resolutions) if resolutions and case_rows[-1].type != "case.reopened" else moments[-1]
+    lifecycle = [r for r in case_rows if r.type in ("case.resolved", "case.closed", "case.reopened")]
+    settled = bool(lifecycle) and lifecycle[-1].type != "case.reopened"
+    end = lifecycle[-1].occurred_at if settled else moments[-1]
     return _seconds_between(moments[0], end)
 
 

@@ -25,6 +25,7 @@ class FactorFinding:
     explanation: str
     evidence: tuple[Evidence, ...]
     subject: str = ""  # tells apart factors of one code and department on one case
+    known_at: str = ""  # when its evidence had all been reported; set by the runner from the index
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ class Finding:
     # incident found again, late or in another order, lands in the same case.
     incident: str
     opened_at: str
-    known_at: str
     factors: tuple[FactorFinding, ...]
+    known_at: str = ""  # when its first factor was known; set by the runner from the index
     category: str = "other"
     priority: str = "normal"
     summary: str = ""

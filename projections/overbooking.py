@@ -7,9 +7,11 @@ resource sold out (spec ``cases-v1.md``, contributing factors).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
 
-from domain.config import Windows
+from domain.config import Departments, Windows
 from projections.case_report import Row
 from projections.findings import FactorFinding, Finding, clock, key, minutes_between
 
@@ -26,26 +28,30 @@ class NightFacts:
     stop_sells: list[Row]  # inventory.closed covering the night
     reopenings: list[Row]  # inventory.opened covering the night
     acknowledgements: list[Row]  # of those updates
-    sales: list[Row]  # booking.created covering the night
-    cancellations: list[Row]  # booking.cancelled of those bookings
+    bookings: list[Row]  # created, modified and cancelled events of every booking that ever held the night
 
 
-def detect(facts: NightFacts, windows: Windows) -> Finding | None:
+@dataclass(frozen=True)
+class Sale:
+    """A booking event that took units of the night: its creation, or a change that moved it there."""
+
+    row: Row
+    channel: str
+    department: str  # the selling channel's
+
+
+def detect(facts: NightFacts, departments: Departments, windows: Windows) -> Finding | None:
     if not facts.availability:
         return None
-    available = int(max(facts.availability, key=lambda r: r.order).data["available"])
-    units = {r.booking_ref: int(r.data.get("units", 1)) for r in facts.sales}
+    latest_availability = max(facts.availability, key=lambda r: r.order)
+    available = int(latest_availability.data["available"])
     sold, sold_out_at, over = 0, None, []
-    # Sales take units and cancellations give them back, in the order they happened.
-    for row in sorted([*facts.sales, *facts.cancellations], key=lambda r: r.order):
-        if row.type == "booking.cancelled":
-            sold -= units.get(row.booking_ref, 0)
-            continue
-        sold += units[row.booking_ref]
-        if sold > available:
-            over.append(row)
-        elif sold == available and sold_out_at is None:
-            sold_out_at = row
+    for sale, change in _holdings(facts, departments):
+        sold += change
+        if change > 0 and sold > available:
+            over.append(sale)
+        elif sold == available and change > 0 and sold_out_at is None:
+            sold_out_at = sale.row
     if not over:
         return None
     factors = [_factor(sale, sold_out_at, facts, available, windows) for sale in over]
@@ -53,20 +59,62 @@ def detect(facts: NightFacts, windows: Windows) -> Finding | None:
     return Finding(
         detector="overbooking",
         incident=f"{facts.resource}/{facts.night}",
-        opened_at=over[0].occurred_at,
-        known_at=max(r.reported_at for r in [*facts.sales, *facts.availability]),
+        opened_at=over[0].row.occurred_at,
         factors=tuple(factors),
         category="overbooking",
         priority="high",
         summary=f"{facts.resource} {facts.night} sold beyond the {available} available",
-        booking_refs=tuple(sorted({r.booking_ref for r in facts.sales if r.booking_ref})),
+        booking_refs=tuple(sorted({r.booking_ref for r in facts.bookings if r.booking_ref})),
         evidence=tuple(sorted(set(evidence))),
     )
 
 
-def _factor(sale: Row, sold_out_at: Row | None, facts: NightFacts, available: int, windows: Windows) -> FactorFinding:
-    channel = sale.data["channel"]
-    ref = sale.booking_ref
+def _holdings(facts: NightFacts, departments: Departments) -> list[tuple[Sale, int]]:
+    """How many units of the night each booking event took (or gave back), in the order they happened.
+
+    A booking holds the night while its resource and dates cover it; a change
+    of dates, resource or units, or a cancellation, moves units in or out.
+    """
+    changes: list[tuple[Sale, int]] = []
+    by_booking: dict[str | None, list[Row]] = {}
+    for row in facts.bookings:
+        by_booking.setdefault(row.booking_ref, []).append(row)
+    for rows in by_booking.values():
+        created = next((r for r in rows if r.type == "booking.created"), None)
+        if created is None:
+            continue
+        channel = created.data["channel"]
+        # A stop-sell speaks to the channel that sold; a walk-in or phone sale to whoever made it.
+        department = departments.for_source(channel) if ":" in channel else created.department
+        terms = dict(created.data)
+        held = 0
+        for row in sorted(rows, key=lambda r: r.order):
+            if row.type == "booking.modified":
+                terms.update(row.data["changes"])
+            holding = 0 if row.type == "booking.cancelled" else _units_on(terms, facts.resource, facts.night)
+            if holding != held:
+                changes.append((Sale(row, channel, department), holding - held))
+                held = holding
+    return sorted(changes, key=lambda change: change[0].row.order)
+
+
+def _units_on(terms: dict[str, Any], resource: str, night: str) -> int:
+    first = date.fromisoformat(str(terms["date"]))
+    last = first + timedelta(days=int(terms.get("nights", 1)) - 1)
+    covers = terms["resource"] == resource and first <= date.fromisoformat(night) <= last
+    return int(terms.get("units", 1)) if covers else 0
+
+
+def _factor(found: Sale, sold_out_at: Row | None, facts: NightFacts, available: int,
+            windows: Windows) -> FactorFinding:
+    factor = _reason(found, sold_out_at, facts, available, windows)
+    # One factor per over-selling booking, however many the night has.
+    return replace(factor, subject=str(found.row.booking_ref))
+
+
+def _reason(found: Sale, sold_out_at: Row | None, facts: NightFacts, available: int,
+            windows: Windows) -> FactorFinding:
+    sale, channel, ref = found.row, found.channel, found.row.booking_ref
     stop_sell = _stop_sell_in_force(channel, sale, facts)
     if stop_sell is not None:
         waited = minutes_between(stop_sell.occurred_at, sale.occurred_at)
@@ -74,14 +122,14 @@ def _factor(sale: Row, sold_out_at: Row | None, facts: NightFacts, available: in
         if acknowledged is not None and acknowledged.occurred_at <= sale.occurred_at:
             after = minutes_between(acknowledged.occurred_at, sale.occurred_at)
             return FactorFinding(
-                "stop_sell_not_honoured", sale.department, sale.occurred_at,
+                "stop_sell_not_honoured", found.department, sale.occurred_at,
                 f"{channel} accepted booking {ref} {after:.0f} min after acknowledging the stop-sell of "
                 f"{clock(stop_sell)}", (key(stop_sell), key(acknowledged), key(sale)))
         if waited > windows.sync_window_minutes:
             late = f"; it acknowledged only at {clock(acknowledged)}" if acknowledged is not None else ""
             evidence = (key(stop_sell), key(sale), *((key(acknowledged),) if acknowledged else ()))
             return FactorFinding(
-                "stop_sell_unacknowledged", sale.department, sale.occurred_at,
+                "stop_sell_unacknowledged", found.department, sale.occurred_at,
                 f"{channel} accepted booking {ref} {waited:.0f} min after the stop-sell of {clock(stop_sell)}, "
                 f"beyond the {windows.sync_window_minutes}-minute sync window, without having acknowledged it{late}",
                 evidence)
@@ -103,7 +151,7 @@ def _factor(sale: Row, sold_out_at: Row | None, facts: NightFacts, available: in
                 f"the sell-out (allowed: {windows.allowed_stop_sell_delay_minutes})",
                 (key(sold_out_at), key(sale), key(stop_sell)))
     return FactorFinding(
-        "sold_beyond_capacity", sale.department, sale.occurred_at,
+        "sold_beyond_capacity", found.department, sale.occurred_at,
         f"{channel} sold booking {ref} at {clock(sale)}, beyond the {available} units of {facts.resource} "
         f"{facts.night} available, with no stop-sell in force",
         (key(max(facts.availability, key=lambda r: r.order)), key(sale)))

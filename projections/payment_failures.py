@@ -27,7 +27,7 @@ def detect(party: str, failures: list[Row], windows: Windows) -> list[Finding]:
             tuple(key(r) for r in run))
         found.append(Finding(
             detector="payment_failures", incident=f"{party}/{run[0].source}#{run[0].source_id}",
-            opened_at=last.occurred_at, known_at=max(r.reported_at for r in run), factors=(factor,),
+            opened_at=last.occurred_at, factors=(factor,),
             category="payment", priority="high", summary=f"payments by {party} keep failing: {reasons}",
             party_refs=(party,), booking_refs=tuple(sorted({r.booking_ref for r in run if r.booking_ref})),
             evidence=tuple(key(r) for r in run),

@@ -12,11 +12,11 @@ from projections.findings import FactorFinding, Finding, clock, key, moment
 from projections.recorded import INSTANT_FORMAT
 
 
-def detect(name: str, procedure: Procedure, trigger: Row, steps: list[Row], latest: str,
+def detect(name: str, procedure: Procedure, trigger: Row, steps: list[Row], latest: Row,
            case_ref: str) -> Finding | None:
     """``steps``: procedure.step rows of the trigger's subject; ``latest``: the
-    latest moment the log knows of for the subject, which tells whether a
-    deadline has passed without depending on when the detector runs."""
+    latest event the log knows of for the subject or its case, which tells
+    whether a deadline has passed without depending on when the detector runs."""
     if trigger.type != procedure.trigger or any(trigger.data.get(k) != v for k, v in procedure.when.items()):
         return None
     subject = f"booking {trigger.booking_ref}" if trigger.booking_ref else f"contact {trigger.contact_ref}"
@@ -34,7 +34,7 @@ def detect(name: str, procedure: Procedure, trigger: Row, steps: list[Row], late
                 f"{name} step {step.step} for {subject} was due within {step.within_minutes} min of "
                 f"{clock(trigger)} and was recorded late, at {clock(late)}", (key(trigger), key(late)),
                 f"{name}/{step.step}"))
-        elif latest > due:
+        elif latest.occurred_at > due:
             factors.append(FactorFinding(
                 "sop_step_missed", step.department, due,
                 f"{name} step {step.step} for {subject} was due within {step.within_minutes} min of "
@@ -42,5 +42,4 @@ def detect(name: str, procedure: Procedure, trigger: Row, steps: list[Row], late
     if not factors:
         return None
     return Finding(detector="procedures", incident=f"{name}/{trigger.source}#{trigger.source_id}",
-                   opened_at=min(f.at for f in factors), known_at=latest, factors=tuple(factors),
-                   existing_case_ref=case_ref)
+                   opened_at=min(f.at for f in factors), factors=tuple(factors), existing_case_ref=case_ref)

@@ -12,8 +12,8 @@ from projections.case_report import Row
 from projections.findings import FactorFinding, Finding, clock, key, local_day_and_clock, minutes_between
 
 
-def detect(party: str, rows: list[Row], windows: Windows, open_case_ref: str | None) -> Finding | None:
-    """``rows``: every event of every contact of the party."""
+def detect(party: str, rows: list[Row], windows: Windows) -> Finding | None:
+    """``rows``: every event of every contact of the party. One service case per party."""
     rows = sorted(rows, key=lambda r: r.order)
     factors = [*_repeat_contact(party, rows, windows), *_transfer_loops(rows), *_long_holds(rows, windows),
                *_executive_escalation(rows)]
@@ -21,27 +21,20 @@ def detect(party: str, rows: list[Row], windows: Windows, open_case_ref: str | N
         return None
     first = min(factors, key=lambda f: f.at)
     contacts = tuple(sorted({r.contact_ref for r in rows if r.contact_ref}))
+    # Summary and priority are those of the opening: they must not depend on how much had arrived by then.
     return Finding(
         detector="service_signals", incident=party, opened_at=first.at,
-        known_at=max(r.reported_at for r in rows), factors=tuple(factors), category="service_complaint",
-        priority="high" if any(f.code == "executive_escalation" for f in factors) else "normal",
-        summary=f"{party}: {len(contacts)} contacts, " + ", ".join(sorted({f.code for f in factors})),
-        existing_case_ref=open_case_ref, party_refs=(party,), contact_refs=contacts,
+        factors=tuple(factors), category="service_complaint", priority="normal",
+        summary=f"the service keeps failing {party}", party_refs=(party,), contact_refs=contacts,
     )
 
 
-def _owner(rows: list[Row], contact_ref: str) -> str:
-    """The department holding a contact when it ended: the last one it was transferred to."""
-    mine = [r for r in rows if r.contact_ref == contact_ref]
-    transfers = [r for r in mine if r.type == "contact.transferred"]
-    started = [r for r in mine if r.type == "contact.started"]
-    return transfers[-1].data["to_department"] if transfers else (started or mine)[0].department
-
-
 def _repeat_contact(party: str, rows: list[Row], windows: Windows) -> list[FactorFinding]:
-    outcome = {r.contact_ref: r.data["outcome"] for r in rows if r.type == "contact.ended"}
+    # Only contacts known to have ended unresolved count, and the department that
+    # ended the last one owns it: facts that later arrivals cannot change.
+    ended = {r.contact_ref: r for r in rows if r.type == "contact.ended" and r.data["outcome"] != "resolved"}
     unresolved = [r for r in rows if r.type == "contact.started" and r.data["direction"] == "inbound"
-                  and outcome.get(r.contact_ref) != "resolved"]
+                  and r.contact_ref in ended]
     needed, days = windows.repeat_contacts, windows.repeat_contact_window_days
     for start in range(len(unresolved) - needed + 1):
         run = unresolved[start : start + needed]
@@ -49,7 +42,7 @@ def _repeat_contact(party: str, rows: list[Row], windows: Windows) -> list[Facto
             last = run[-1]
             dates = ", ".join(local_day_and_clock(r)[:10] for r in run)
             return [FactorFinding(
-                "repeat_contact", _owner(rows, str(last.contact_ref)), last.occurred_at,
+                "repeat_contact", ended[last.contact_ref].department, last.occurred_at,
                 f"{party} contacted us {needed} times within {days} days without resolution ({dates})",
                 tuple(key(r) for r in run))]
     return []

@@ -36,6 +36,7 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS timeline_by_party ON timeline_entries (party_ref)",
     "CREATE INDEX IF NOT EXISTS timeline_by_resource ON timeline_entries (resource, night_from)",
     "CREATE INDEX IF NOT EXISTS timeline_by_update ON timeline_entries (update_id)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_type ON timeline_entries (type)",
 ]
 TABLES = ["timeline_entries"]
 
@@ -65,7 +66,7 @@ def write(cursor: Any, batch: Sequence[Recorded]) -> None:
 
 
 # Bump the version when rows are computed differently: the view is then rebuilt from the log.
-TIMELINE = View(name="timeline", version=2, schema=SCHEMA, tables=TABLES, write=write)
+TIMELINE = View(name="timeline", version=4, schema=SCHEMA, tables=TABLES, write=write)
 
 
 def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
@@ -80,7 +81,8 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
         instant(facts["occurred_at"]), facts["occurred_at"], instant(facts["reported_at"]), recorded.recorded_at,
         facts["department"], facts.get("actor"), facts.get("role"), summarize(event_type, data),
         data.get("booking_ref"), data.get("contact_ref"), data.get("case_ref"),
-        data.get("party_ref") or data.get("guest_ref"), resource, first, last, data.get("update_id"),
+        data.get("party_ref") or data.get("guest_ref") or next(iter(data.get("party_refs", [])), None),
+        resource, first, last, data.get("update_id"),
         orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode(),
     )
 

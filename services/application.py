@@ -3,16 +3,35 @@ and reading the streams a batch touches in one query."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Callable, TypeVar, cast
 from uuid import UUID
 
+import structlog
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import IntegrityError, Mapper
 
 from domain.config import Config
 from domain.model import Aggregate
 from services.event_mapper import JSONTranscoder, PydanticMapper
 from services.ports import InboundLedger
+
+T = TypeVar("T")
+# Two writers may race for the same stream or key; the loser re-reads and retries.
+MAX_ATTEMPTS = 5
+
+log = structlog.get_logger("casetrail")
+
+
+def retrying(work: Callable[[], T]) -> T:
+    """Run ``work``, which reads streams and writes to them, again when another writer got there first."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return work()
+        except IntegrityError:
+            if attempt == MAX_ATTEMPTS:
+                raise
+            log.info("raced another writer; reading again", attempt=attempt)
+    raise AssertionError("unreachable")
 
 
 class CasetrailApplication(Application[UUID]):

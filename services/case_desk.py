@@ -21,7 +21,7 @@ from domain.errors import CaseNotFound
 from domain.model import Aggregate, Provenance
 from projections.findings import Finding
 from projections.recorded import INSTANT_FORMAT
-from services.application import CasetrailApplication
+from services.application import CasetrailApplication, retrying
 
 SOURCE = "casetrail"
 
@@ -29,6 +29,9 @@ SOURCE = "casetrail"
 class CaseDesk(CasetrailApplication):
     def record_findings(self, findings: list[Finding]) -> int:
         """Apply findings to their cases; returns how many events that recorded."""
+        return retrying(lambda: self._record_findings(findings))
+
+    def _record_findings(self, findings: list[Finding]) -> int:
         streams = self.current_streams({ids.case_id(f.case_ref) for f in findings})
         changed: dict[uuid.UUID, Aggregate] = {}
         for finding in sorted(findings, key=lambda f: (f.opened_at, f.case_ref)):
@@ -69,12 +72,16 @@ class CaseDesk(CasetrailApplication):
                         evidence=[EvidenceRef(source=s, id=i) for s, i in factor.evidence],
                         provenance=_facts(":".join(filter(None, [ref, "factor", factor.code, factor.department,
                                                                       factor.subject])),
-                                          "case.factor_proposed", factor.at, max(factor.at, finding.known_at),
+                                          "case.factor_proposed", factor.at, factor.known_at or finding.known_at,
                                           actor, factor.explanation))
         return case
 
     def decide(self, case_ref: str, code: str, confirm: bool, by: str, rationale: str,
                department: str | None = None, subject: str | None = None) -> None:
+        retrying(lambda: self._decide(case_ref, code, confirm, by, rationale, department, subject))
+
+    def _decide(self, case_ref: str, code: str, confirm: bool, by: str, rationale: str,
+                department: str | None, subject: str | None) -> None:
         case = self._case(case_ref)
         factor_code, factor_department, factor_subject = case.check_one_factor_named(code, department, subject)
         event_class = Case.FactorConfirmed if confirm else Case.FactorRejected
@@ -87,6 +94,10 @@ class CaseDesk(CasetrailApplication):
 
     def add_factor(self, case_ref: str, code: str, department: str, explanation: str,
                    evidence: list[tuple[str, str]], by: str) -> None:
+        retrying(lambda: self._add_factor(case_ref, code, department, explanation, evidence, by))
+
+    def _add_factor(self, case_ref: str, code: str, department: str, explanation: str,
+                    evidence: list[tuple[str, str]], by: str) -> None:
         case = self._case(case_ref)
         case.check_factor_is_new(code, department)
         now = _now()

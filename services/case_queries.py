@@ -55,7 +55,7 @@ class CaseQueries:
     def list_cases(self, status: str | None = None, category: str | None = None,
                    department: str | None = None) -> list[dict[str, Any]]:
         by_case: dict[str, list[Row]] = {}
-        for row in self.rows("type LIKE 'case.%'", []):
+        for row in self.rows("type >= 'case.' AND type < 'case/'", []):  # a range, so the type index serves
             by_case.setdefault(str(row.case_ref), []).append(row)
         summaries = []
         for case_ref, case_rows in by_case.items():
@@ -72,10 +72,11 @@ class CaseQueries:
 
     def resolve(self, case: str) -> str:
         """A case_ref from either a case_ref or a case id."""
-        for case_ref in [case, *self.case_refs()]:
-            if case in (case_ref, str(ids.case_id(case_ref))):
-                if self.rows("case_ref = ? AND type = 'case.opened'", [case_ref]):
-                    return case_ref
+        if self.rows("case_ref = ? AND type = 'case.opened'", [case]):
+            return case
+        for case_ref in self.case_refs():
+            if case == str(ids.case_id(case_ref)):
+                return case_ref
         raise CaseNotFound(f"case {case}: no such case")
 
     def case_report(self, case: str, moment: Moment = Moment()) -> dict[str, Any]:

@@ -9,7 +9,7 @@ effects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from domain.config import Config
@@ -38,7 +38,8 @@ class Scope:
     payers: set[str] = field(default_factory=set)
     bookings: set[str] = field(default_factory=set)
     contacts: set[str] = field(default_factory=set)
-    cancelled: set[str] = field(default_factory=set)
+    rebooked: set[str] = field(default_factory=set)  # changed or cancelled
+    parties_with_cases: set[str] = field(default_factory=set)
     acknowledged: set[str] = field(default_factory=set)
 
 
@@ -88,14 +89,16 @@ class DetectorRunner:
             row = Row(*values)
             if row.resource and row.night_from and row.night_to and row.type in NIGHTLY:
                 scope.nights |= {(row.resource, night) for night in _nights(row.night_from, row.night_to)}
-            if row.type == "booking.cancelled" and row.booking_ref:
-                scope.cancelled.add(row.booking_ref)
+            if row.type in ("booking.cancelled", "booking.modified") and row.booking_ref:
+                scope.rebooked.add(row.booking_ref)
             if row.type == "inventory.acknowledged" and row.update_id:
                 scope.acknowledged.add(row.update_id)
             if row.type == "payment.failed" and row.party_ref:
                 scope.payers.add(row.party_ref)
             if row.type.startswith("contact.") and row.contact_ref:
                 scope.contacts.add(row.contact_ref)
+            if row.type == "case.opened" and row.party_ref:
+                scope.parties_with_cases.add(row.party_ref)
             if row.booking_ref:
                 scope.bookings.add(row.booking_ref)
         return scope
@@ -104,24 +107,44 @@ class DetectorRunner:
         windows = self.config.windows
         findings: list[Finding] = []
         for resource, night in sorted(scope.nights | self._nights_of(scope)):
-            finding = overbooking.detect(self._night_facts(resource, night), windows)
+            finding = overbooking.detect(self._night_facts(resource, night), self.config.departments, windows)
             findings += [finding] if finding else []
         for party in sorted(scope.payers):
-            findings += payment_failures.detect(party, self.cases.rows("type = 'payment.failed' AND party_ref = ?", [party]),
-                                                windows)
-        for party in sorted(self._parties_of(scope.contacts)):
+            failures = self.cases.rows("type = 'payment.failed' AND party_ref = ?", [party])
+            findings += [self._in_case_holding_it(found) for found in payment_failures.detect(party, failures, windows)]
+        for party in sorted(self._parties_of(scope.contacts) | scope.parties_with_cases):
             contacts = self.cases.contacts_of_party(party)
-            finding = service_signals.detect(party, self.cases.rows_of("contact_ref", contacts), windows,
-                                             self._open_case_of(party))
-            findings += [finding] if finding else []
+            finding = service_signals.detect(party, self.cases.rows_of("contact_ref", contacts), windows)
+            findings += [self._in_party_case(finding)] if finding else []
         for booking_ref in sorted(scope.bookings):
             findings += self._procedures(booking_ref)
-        return findings
+        return [self._with_known_times(finding) for finding in findings]
+
+    def _with_known_times(self, finding: Finding) -> Finding:
+        """Each factor was known once all its evidence had been reported, and the case
+        once its first factor was: times that do not depend on when the detector ran."""
+        reported: dict[tuple[str, str], str] = {}
+        by_source: dict[str, set[str]] = {}
+        for source, event_id in (e for f in finding.factors for e in f.evidence):
+            by_source.setdefault(source, set()).add(event_id)
+        for source, event_ids in sorted(by_source.items()):
+            for row in self.cases.rows_of("source_id", sorted(event_ids)):
+                if row.source == source:
+                    reported[(row.source, row.source_id)] = row.reported_at
+        factors = tuple(replace(f, known_at=max([f.at, *(reported[e] for e in f.evidence if e in reported)]))
+                        for f in finding.factors)
+        opening = min(factors, key=lambda f: (f.at, f.known_at))
+        return replace(finding, factors=factors, known_at=opening.known_at)
 
     def _night_facts(self, resource: str, night: str) -> overbooking.NightFacts:
-        covering = "resource = ? AND night_from <= ? AND night_to >= ?"
-        inventory = self.cases.rows(f"type LIKE 'inventory.%' AND {covering}", [resource, night, night])
-        sales = self.cases.rows(f"type = 'booking.created' AND {covering}", [resource, night, night])
+        covering = "night_from <= ? AND night_to >= ?"
+        inventory = self.cases.rows(f"type LIKE 'inventory.%' AND resource = ? AND {covering}", [resource, night, night])
+        # Bookings created for the night, or moved to it later (a change of dates names no resource);
+        # two queries, so that each can use the (resource, night) index.
+        sold = self.cases.rows(f"type IN ('booking.created', 'booking.modified') AND resource = ? AND {covering}",
+                               [resource, night, night])
+        sold += self.cases.rows(f"type = 'booking.modified' AND resource IS NULL AND {covering}", [night, night])
+        bookings = self.cases.rows_of("booking_ref", sorted({str(r.booking_ref) for r in sold}))
         stop_sells = [r for r in inventory if r.type == "inventory.closed"]
         return overbooking.NightFacts(
             resource=resource, night=night,
@@ -129,30 +152,48 @@ class DetectorRunner:
             stop_sells=stop_sells,
             reopenings=[r for r in inventory if r.type == "inventory.opened"],
             acknowledgements=self.cases.rows_of("update_id", sorted({r.source_id for r in stop_sells})),
-            sales=sales,
-            cancellations=[r for r in self.cases.rows_of("booking_ref", sorted({str(r.booking_ref) for r in sales}))
-                           if r.type == "booking.cancelled"],
+            bookings=[r for r in bookings if r.type in ("booking.created", "booking.modified", "booking.cancelled")],
         )
 
     def _nights_of(self, scope: Scope) -> set[tuple[str, str]]:
-        """Nights touched indirectly: by cancelling a booking, or by acknowledging a stop-sell."""
-        rows = self.cases.rows_of("booking_ref", sorted(scope.cancelled)) + self.cases.rows_of(
+        """Nights touched indirectly: by changing or cancelling a booking, or by acknowledging a stop-sell."""
+        rows = self.cases.rows_of("booking_ref", sorted(scope.rebooked)) + self.cases.rows_of(
             "source_id", sorted(scope.acknowledged))
-        return {(r.resource, night) for r in rows if r.resource and r.night_from and r.night_to
-                and r.type in ("booking.created", "inventory.closed") for night in _nights(r.night_from, r.night_to)}
+        resources = {r.booking_ref: r.resource for r in rows if r.type == "booking.created"}
+        nights = set()
+        for row in rows:
+            resource = row.resource or resources.get(row.booking_ref)
+            if resource and row.night_from and row.night_to and row.type in NIGHTLY + ("booking.modified",):
+                nights |= {(resource, night) for night in _nights(row.night_from, row.night_to)}
+        return nights
 
     def _parties_of(self, contacts: set[str]) -> set[str]:
         started = self.cases.rows_of("contact_ref", sorted(contacts))
         return {r.party_ref for r in started if r.type == "contact.started" and r.party_ref}
 
-    def _open_case_of(self, party: str) -> str | None:
-        """The party's oldest open case, if a helpdesk opened one."""
-        opened = self.cases.rows("type = 'case.opened' AND party_ref = ?", [party])
-        for row in sorted(opened, key=lambda r: r.order):
-            state = fold_case(str(row.case_ref), self.cases.rows("case_ref = ? AND type LIKE 'case.%'", [row.case_ref]))
-            if state.status == "open":
-                return state.case_ref
-        return None
+    def _in_case_holding_it(self, finding: Finding) -> Finding:
+        """A run of failures found again with an earlier failure that arrived late belongs
+        in the case that already holds some of its failures, not in a second one."""
+        linked = self.cases.rows("type = 'case.linked' AND source = ? AND party_ref = ? AND case_ref LIKE ?",
+                                 [SOURCE, finding.party_refs[0], finding.case_ref.split("-")[0] + "-%"])
+        evidence = set(finding.evidence)
+        holding = sorted(str(r.case_ref) for r in linked
+                         if evidence & {(e["source"], e["id"]) for e in r.data.get("evidence", [])})
+        return replace(finding, existing_case_ref=holding[0]) if holding and holding[0] != finding.case_ref else finding
+
+    def _in_party_case(self, finding: Finding) -> Finding:
+        """Service signals go on the party's own service case once it has one; before that, on
+        the helpdesk case that was open when the first signal happened; else on a new case."""
+        if self.cases.rows("case_ref = ? AND type = 'case.opened'", [finding.case_ref]):
+            return finding
+        first = min(f.at for f in finding.factors)
+        for row in sorted(self.cases.rows("type = 'case.opened' AND party_ref = ?", [finding.party_refs[0]]),
+                          key=lambda r: r.order):
+            history = self.cases.rows("case_ref = ? AND type LIKE 'case.%' AND occurred_at <= ?", [row.case_ref, first])
+            state = fold_case(str(row.case_ref), history)
+            if state.opened_at is not None and state.status == "open":
+                return replace(finding, existing_case_ref=state.case_ref)
+        return finding
 
     def _procedures(self, booking_ref: str) -> list[Finding]:
         rows = self.cases.rows_of("booking_ref", [booking_ref])
@@ -160,7 +201,7 @@ class DetectorRunner:
         if not cases:
             return []  # a missed step is added to the booking's case; with no case there is nowhere to add it
         case_rows = self.cases.rows_of("case_ref", cases)
-        latest = max(r.occurred_at for r in [*rows, *case_rows])
+        latest = max([*rows, *case_rows], key=lambda r: r.order)
         steps = [r for r in rows if r.type == "procedure.step"]
         found = []
         for trigger in (r for r in rows if r.type == "booking.created"):

@@ -12,8 +12,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -23,12 +25,39 @@ from pydantic import (
 from domain.case import EvidenceRef, Priority
 from domain.contact import Direction, EscalationLevel, Medium, Outcome
 
+# A stop-sell is recorded per date it covers, and a stay or a count this long
+# is a typo, not a plan.
+MAX_RANGE_NIGHTS = 731
+MAX_UNITS = 10_000
+# Service dates and timestamps casetrail can add nights to and turn into UTC.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _text_only(value: Any) -> Any:
+    """Dates and times travel as RFC 3339 text; a number is not a date."""
+    if not isinstance(value, (str, dt.date)):
+        raise ValueError("must be an RFC 3339 string")
+    return value
+
+
+def _plausible_date(value: dt.date) -> dt.date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"date {value} is outside {EARLIEST.year}-{LATEST.year}")
+    return value
+
+
+def _plausible_time(value: dt.datetime) -> dt.datetime:
+    _plausible_date(value.date())  # checked before converting, which fails at the ends of time
+    return value
+
+
 Text = Annotated[str, Field(min_length=1)]
-Count = Annotated[StrictInt, Field(ge=1)]
+Count = Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
+Nights = Annotated[StrictInt, Field(ge=1, le=MAX_RANGE_NIGHTS)]
 NonNegative = Annotated[StrictInt, Field(ge=0)]
 Money = Decimal
-# A stop-sell is recorded per date it covers; a longer range is a typo, not a plan.
-MAX_RANGE_NIGHTS = 731
+Date = Annotated[dt.date, BeforeValidator(_text_only), AfterValidator(_plausible_date)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_plausible_time)]
 
 
 class Data(BaseModel):
@@ -38,8 +67,8 @@ class Data(BaseModel):
 class BookingCreated(Data):
     booking_ref: Text
     resource: Text
-    date: dt.date
-    nights: Count = 1
+    date: Date
+    nights: Nights = 1
     units: Count = 1
     channel: Text
     guest_ref: Text
@@ -49,8 +78,8 @@ class BookingCreated(Data):
 
 class BookingChanges(Data):
     resource: Text | None = None
-    date: dt.date | None = None
-    nights: Count | None = None
+    date: Date | None = None
+    nights: Nights | None = None
     units: Count | None = None
     channel: Text | None = None
     guest_ref: Text | None = None
@@ -96,14 +125,14 @@ class PaymentSucceeded(Data):
 
 class InventorySet(Data):
     resource: Text
-    date: dt.date
+    date: Date
     available: NonNegative
 
 
 class InventoryRange(Data):
     resource: Text
-    from_: dt.date = Field(alias="from")
-    to: dt.date
+    from_: Date = Field(alias="from")
+    to: Date
     channels: Annotated[list[Text], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -252,8 +281,8 @@ class Envelope(BaseModel):
     id: Annotated[str, Field(min_length=1, max_length=200)]
     source: Annotated[str, Field(pattern=SOURCE_PATTERN)]
     type: str
-    time: AwareDatetime
-    reportedat: AwareDatetime | None = None
+    time: Timestamp
+    reportedat: Timestamp | None = None
     actor: str | None = None
     department: str | None = None
     actorrole: str | None = None

@@ -11,11 +11,10 @@ from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID
 
 import structlog
-from eventsourcing.persistence import IntegrityError
 
-from domain.errors import DomainError
+from domain.errors import DomainError, UnknownCategory
 from domain.model import Aggregate, Provenance
-from services.application import CasetrailApplication
+from services.application import CasetrailApplication, retrying
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
 from services.inbound import InboundEvent
 from services.parsing import Invalid, parse_event
@@ -27,8 +26,6 @@ __all__ = ["Ingestion", "IngestCounts", "RawInput"]
 log = structlog.get_logger("casetrail.ingest")
 
 DEFAULT_BATCH_SIZE = 500
-# Two writers may race for the same stream or key; the loser re-reads and retries.
-MAX_ATTEMPTS = 5
 
 
 class Ingestion(CasetrailApplication):
@@ -49,17 +46,13 @@ class Ingestion(CasetrailApplication):
 
     def ingest_batch(self, batch: Sequence[RawInput], number: int = 1, backfill: bool = False) -> IngestCounts:
         """Store one batch, re-reading and retrying if another writer got there first."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+
+        def store() -> IngestCounts:
             prepared = self._prepare(batch, number, backfill)
-            try:
-                self._write(prepared)
-            except IntegrityError:
-                if attempt == MAX_ATTEMPTS:
-                    raise
-                log.info("batch raced another writer; retrying", batch=number, attempt=attempt)
-                continue
+            self._write(prepared)
             return prepared.counts
-        raise AssertionError("unreachable")
+
+        return retrying(store)
 
     def _write(self, prepared: PreparedBatch) -> None:
         self.recorder.insert_events(prepared.stored, accepted=prepared.accepted, rejects=prepared.rejects)
@@ -87,6 +80,7 @@ class Ingestion(CasetrailApplication):
         changed: dict[UUID, Aggregate] = {}
         for item, event, found in planned:
             try:
+                self._check_category(event)
                 self._record_fact(self._provenance(event, receipt), found, streams, changed)
             except DomainError as error:
                 self._reject(prepared, receipt, item, str(error))
@@ -111,6 +105,12 @@ class Ingestion(CasetrailApplication):
             recorded = target.aggregate_class.record(streams.get(target.aggregate_id), target.aggregate_id,
                                                      target.event_class, provenance=provenance, **target.fields)
             streams[target.aggregate_id] = changed[target.aggregate_id] = recorded
+
+    def _check_category(self, event: InboundEvent) -> None:
+        category = getattr(event.data, "category", None)
+        if category is not None and category not in self.config.categories:
+            raise UnknownCategory(f"data.category: {category!r} is not a configured category "
+                                  f"({', '.join(self.config.categories)})")
 
     def _seen_before(self, prepared: PreparedBatch, receipt: Receipt, item: RawInput, event: InboundEvent,
                      stored_hash: str) -> None:

@@ -24,12 +24,14 @@ class Invalid:
 
 
 def body_hash(document: dict[str, Any]) -> str:
-    """A hash of the event's content that ignores key order and white space.
+    """A hash of what casetrail reads of an event, ignoring key order, white space
+    and unknown extensions (a gateway may stamp a new trace id on a redelivery).
 
     Stored with every accepted key: changing how it is computed would turn
     old duplicates into conflicts.
     """
-    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    read = {name: value for name, value in document.items() if name in Envelope.model_fields}
+    return hashlib.sha256(orjson.dumps(read, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def parse_event(raw: bytes) -> InboundEvent | Invalid:
@@ -85,6 +87,8 @@ def _problem(item: Any) -> str:
         return "unknown field"
     if kind == "string_pattern_mismatch" and item["loc"] == ("source",):
         return f"must be a URI-reference of the form kind:name, e.g. pms:seaside (got {item['input']!r})"
+    if kind == "value_error":
+        return f"{str(item['msg']).removeprefix('Value error, ')} (got {item.get('input')!r})"
     if kind == "timezone_aware":
         return f"timestamp {item['input']!r} has no UTC offset (add Z or +hh:mm)"
     given = item.get("input")

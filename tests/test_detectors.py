@@ -253,3 +253,51 @@ def test_a_procedure_step_missed_or_late_but_not_in_time(system: System, read_ba
                                                          expected: set[tuple[str, str]]) -> None:
     load(system, phone_booking_with_case(read_back_at))
     assert factors(system) == expected
+
+
+def test_a_booking_moved_off_the_night_frees_its_unit(system: System) -> None:
+    moved = event("booking.modified", "m-A", "10:20", {"booking_ref": "A", "changes": {"date": "2024-06-25"}})
+    load(system, SOLD_OUT_AT_10 + [moved, booking("C", "10:30", "ota:agoda")])
+    assert detected(system) == []
+
+
+def test_a_booking_moved_onto_a_full_night_oversells_it(system: System) -> None:
+    elsewhere = event("booking.created", "bk-D", "09:30", {
+        "booking_ref": "D", "resource": "seaside:standard", "date": "2024-06-28", "channel": "ota:agoda",
+        "guest_ref": "g-D"}, source="ota:agoda")
+    moved = event("booking.modified", "m-D", "10:30", {"booking_ref": "D", "changes": {"date": "2024-06-22"}},
+                  source="ota:agoda")
+    load(system, SOLD_OUT_AT_10 + [elsewhere, moved])
+    assert factors(system, "overbooking") == {("sold_beyond_capacity", "ota_partner")}
+
+
+def test_a_stop_sell_factor_names_the_selling_channel_even_when_another_system_reports_the_booking(
+        system: System) -> None:
+    via_channel_manager = event("booking.created", "cm-C", "10:30", {
+        "booking_ref": "C", "resource": "seaside:standard", "date": "2024-06-22", "channel": "ota:agoda",
+        "guest_ref": "g-C"}, source="channel-manager:siteminder")
+    load(system, SOLD_OUT_AT_10 + [stop_sell("10:05"), ack("10:06"), via_channel_manager])
+    assert factors(system, "overbooking") == {("stop_sell_not_honoured", "ota_partner")}
+
+
+def test_each_booking_sold_over_the_stop_sell_gets_its_own_factor(system: System) -> None:
+    load(system, SOLD_OUT_AT_10 + [stop_sell("10:05"), ack("10:06"), booking("C", "10:30", "ota:agoda"),
+                                   booking("D", "10:40", "ota:agoda")])
+    [case] = detected(system)
+    assert sorted(f["subject"] for f in case["factors"]) == ["C", "D"]
+
+
+def test_an_earlier_failure_arriving_late_joins_the_case_already_open(system: System) -> None:
+    load(system, [failure(2, "10:03"), failure(3, "10:06"), failure(4, "10:09")])
+    load(system, [failure(1, "10:00")])
+    [case] = detected(system)
+    assert [f["code"] for f in case["factors"]] == ["repeated_payment_failure"]
+
+
+def test_service_signals_go_on_the_helpdesk_case_open_at_the_time(system: System) -> None:
+    helpdesk_case = event("case.opened", "zd-p1", "08:00", {"case_ref": "ZD-P1", "category": "other",
+                                                             "summary": "s", "party_ref": "p-1"},
+                          source="helpdesk:zendesk", day="2024-06-01")
+    load(system, [helpdesk_case, *contact("C1", "2024-06-01", "resolved", held=700)])
+    assert detected(system) == []
+    assert {f["code"] for f in system.cases.case_report("ZD-P1")["factors"]} == {"long_hold"}

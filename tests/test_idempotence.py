@@ -54,13 +54,15 @@ def test_a_batch_whose_save_fails_leaves_no_events_keys_or_rejects(
     ingestion: Ingestion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recorder = ingestion.recorder
-    write_rows = recorder._insert_events
+    # The last write of the transaction: events and ledger rows are both written by then.
+    last = "_insert_stored_events" if hasattr(recorder, "_insert_stored_events") else "_insert_events"
+    write_rows = getattr(recorder, last)
 
     def write_then_fail(*args: Any, **kwargs: Any) -> Any:
-        write_rows(*args, **kwargs)  # the ledger rows are written inside the transaction...
-        raise RuntimeError("disk full")  # ...and must roll back with it
+        write_rows(*args, **kwargs)
+        raise RuntimeError("disk full")  # everything written in the transaction must roll back
 
-    monkeypatch.setattr(recorder, "_insert_events", write_then_fail)
+    monkeypatch.setattr(recorder, last, write_then_fail)
     with pytest.raises(RuntimeError):
         ingestion.ingest(inputs(all_scenario_lines()[:20] + [b"bad"]))
     monkeypatch.undo()

@@ -107,9 +107,15 @@ def test_a_stop_sell_is_recorded_on_every_night_it_covers(ingestion: Ingestion) 
 def test_department_comes_from_the_source_when_the_event_names_none(ingestion: Ingestion) -> None:
     ingestion.ingest(inputs(all_scenario_lines()))
     departments = {(e.provenance.source, e.provenance.id): e.provenance.department for e in stored_events(ingestion)}
-    assert departments[("ota:booking.com", "bcom-8841")] == "ota_partner"
+    assert departments[("ota:booking.com", "bcom-8841")] == "ota_partner"  # no department given: by source
     assert departments[("web:checkout", "pay-1")] == "ecommerce"
-    assert departments[("pms:harbour", "pms-g77-mod")] == "sales"
+    assert departments[("pms:harbour", "pms-g77-mod")] == "sales"  # given by the event
+
+
+def test_a_pms_event_without_a_department_belongs_to_front_office(ingestion: Ingestion) -> None:
+    ingestion.ingest(inputs([make("booking.checked_in", {"booking_ref": "B-9"})]))
+    [event] = stored_events(ingestion)
+    assert event.provenance.department == "front_office"
 
 
 def test_reported_at_defaults_to_the_receipt_time(ingestion: Ingestion) -> None:

@@ -93,3 +93,13 @@ def test_bytes_that_are_not_utf8_are_kept_exactly(ingestion: Ingestion) -> None:
     [reject] = ingestion.ledger.rejected_inputs()
     assert reject.raw == raw
     assert reject.reason.startswith("not JSON")
+
+
+def test_a_case_of_a_category_the_configuration_does_not_list_is_rejected(ingestion: Ingestion) -> None:
+    case = json.dumps({"specversion": "1.0", "id": "zd-1", "source": "helpdesk:zendesk", "type": "case.opened",
+                       "time": "2024-06-03T13:00:00+07:00",
+                       "data": {"case_ref": "ZD-1", "category": "ratediscrepancy", "summary": "typo"}}).encode()
+    counts = ingestion.ingest(inputs([case]))
+    assert (counts.accepted, counts.rejected) == (0, 1)
+    [reject] = ingestion.ledger.rejected_inputs()
+    assert reject.reason.startswith("data.category: 'ratediscrepancy' is not a configured category")
