@@ -14,7 +14,6 @@ class Settings(BaseModel):
 
     database_url: str = DEFAULT_DATABASE
     config_path: str | None = None
-    kafka_bootstrap: str = "127.0.0.1:9092"
     log_level: str = "warning"
 
     @classmethod
@@ -23,6 +22,5 @@ class Settings(BaseModel):
         return cls(
             database_url=database or env.get("CASETRAIL_DATABASE") or DEFAULT_DATABASE,
             config_path=config or env.get("CASETRAIL_CONFIG") or None,
-            kafka_bootstrap=env.get("CASETRAIL_KAFKA_BOOTSTRAP") or "127.0.0.1:9092",
             log_level=env.get("CASETRAIL_LOG_LEVEL") or "warning",
         )

@@ -31,6 +31,11 @@ class SQLiteViewStore:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, params).fetchall()
 
+    def analyze(self, tables: Sequence[str]) -> None:
+        self._conn.execute("PRAGMA analysis_limit = 2000")  # sampled: quick on a large table
+        for table in tables:
+            self._conn.execute(f"ANALYZE {table}")
+
     def close(self) -> None:
         self._conn.close()
 
@@ -70,6 +75,10 @@ class PostgresViewStore:
         with self._conn.cursor() as cursor:
             cursor.execute(_placeholders(sql), params)
             return cursor.fetchall()
+
+    def analyze(self, tables: Sequence[str]) -> None:
+        for table in tables:
+            self._conn.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
 
     def close(self) -> None:
         self._conn.close()

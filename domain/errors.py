@@ -6,7 +6,7 @@ class DomainError(Exception):
 
 
 class DuplicateFact(DomainError):
-    """The same (source, id) was already recorded on this aggregate."""
+    """The same (source, id), or the same factor of a case, is already recorded."""
 
 
 class ConflictingFact(DomainError):

@@ -1,8 +1,9 @@
 """What a detector finds: an incident, the case it belongs in, and the
 contributing factors it proposes, each with its evidence and a sentence.
 
-Detectors are pure functions of timeline rows, so the same facts give the
-same findings whatever order they arrived in.
+Detectors are pure functions of timeline rows: the same facts give the same
+findings whatever order they arrived in. What a detector proposed on facts
+that were incomplete when it ran stays proposed (detectors only add).
 """
 
 from __future__ import annotations

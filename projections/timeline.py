@@ -30,14 +30,13 @@ SCHEMA = [
     "actor TEXT, role TEXT, summary TEXT NOT NULL, booking_ref TEXT, contact_ref TEXT, case_ref TEXT, "
     "party_ref TEXT, resource TEXT, night_from TEXT, night_to TEXT, update_id TEXT, details TEXT NOT NULL, "
     "PRIMARY KEY (source, source_id))",
-    "CREATE INDEX IF NOT EXISTS timeline_by_booking ON timeline_entries (booking_ref)",
-    "CREATE INDEX IF NOT EXISTS timeline_by_contact ON timeline_entries (contact_ref)",
-    "CREATE INDEX IF NOT EXISTS timeline_by_case ON timeline_entries (case_ref)",
-    "CREATE INDEX IF NOT EXISTS timeline_by_party ON timeline_entries (party_ref)",
-    "CREATE INDEX IF NOT EXISTS timeline_by_resource ON timeline_entries (resource, night_from)",
-    "CREATE INDEX IF NOT EXISTS timeline_by_update ON timeline_entries (update_id)",
-    "CREATE INDEX IF NOT EXISTS timeline_by_type ON timeline_entries (type)",
 ]
+INDEXES = {
+    f"timeline_by_{name}": f"CREATE INDEX IF NOT EXISTS timeline_by_{name} ON timeline_entries ({columns})"
+    for name, columns in [("booking", "booking_ref"), ("contact", "contact_ref"), ("case", "case_ref"),
+                          ("party", "party_ref"), ("resource", "resource, night_from"), ("update", "update_id"),
+                          ("type", "type")]
+}
 TABLES = ["timeline_entries"]
 
 
@@ -66,7 +65,7 @@ def write(cursor: Any, batch: Sequence[Recorded]) -> None:
 
 
 # Bump the version when rows are computed differently: the view is then rebuilt from the log.
-TIMELINE = View(name="timeline", version=4, schema=SCHEMA, tables=TABLES, write=write)
+TIMELINE = View(name="timeline", version=4, schema=SCHEMA, tables=TABLES, write=write, indexes=INDEXES)
 
 
 def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
@@ -76,9 +75,11 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
     event_type = facts["type"]
     data = inbound_data(recorded.state)
     resource, first, last = _nights(event_type, data)
+    occurred = instant(facts["occurred_at"])
+    reported = occurred if facts["reported_at"] == facts["occurred_at"] else instant(facts["reported_at"])
     return (
         facts["source"], facts["id"], event_type, recorded.position,
-        instant(facts["occurred_at"]), facts["occurred_at"], instant(facts["reported_at"]), recorded.recorded_at,
+        occurred, facts["occurred_at"], reported, recorded.recorded_at,
         facts["department"], facts.get("actor"), facts.get("role"), summarize(event_type, data),
         data.get("booking_ref"), data.get("contact_ref"), data.get("case_ref"),
         data.get("party_ref") or data.get("guest_ref") or next(iter(data.get("party_refs", [])), None),

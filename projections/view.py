@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from projections.recorded import Recorded
@@ -16,3 +16,6 @@ class View:
     schema: list[str]
     tables: list[str]
     write: Callable[[Any, Sequence[Recorded]], None]
+    # Secondary indexes by name: dropped while the view is rebuilt and made once
+    # at the end, which is much faster than keeping them up to date row by row.
+    indexes: dict[str, str] = field(default_factory=dict)

@@ -3,8 +3,8 @@
 Follows the log from its own tracked position; for each batch it finds the
 incidents the batch's events touch, evaluates them against the index, and
 hands the findings to the case desk, which applies them idempotently. A crash
-between the two repeats a batch, which finds its work done: exactly-once
-effects.
+between the two repeats a batch, which finds its work done, so no case or
+factor is recorded twice.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from services.ports import ViewStore
 from services.view_runner import TRACKING_SCHEMA, ViewRunner, decode
 
 NAME = "detectors"
+# Detectors record events, not rows: replaying the log does not run them again.
 NIGHTLY = ("booking.created", "inventory.set", "inventory.closed", "inventory.opened")
 VERSION = 1
 # A booking or stop-sell longer than this is checked on its first nights only.
@@ -74,11 +75,6 @@ class DetectorRunner:
             with self.store.transaction() as cursor:
                 cursor.execute("UPDATE casetrail_tracking SET position = ? WHERE view = ?", (position, NAME))
         return recorded
-
-    def rebuild(self) -> int:
-        with self.store.transaction() as cursor:
-            cursor.execute("UPDATE casetrail_tracking SET position = 0 WHERE view = ?", (NAME,))
-        return self.catch_up()
 
     def _scope(self, batch: list[Recorded]) -> Scope:
         scope = Scope()

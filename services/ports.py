@@ -67,3 +67,6 @@ class ViewStore(Protocol):
         """A cursor whose work commits together when the block ends without error."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Refresh the query planner's statistics of ``tables``."""

@@ -21,6 +21,7 @@ TRACKING_SCHEMA = (
     "view TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
 )
 DEFAULT_BATCH_SIZE = 2000
+ANALYZE_AFTER = 10_000
 
 Progress = Callable[[int], None]
 
@@ -45,7 +46,7 @@ class ViewRunner:
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
                 cursor.execute("DELETE FROM casetrail_tracking WHERE view = ?", (self.view.name,))
                 found = []
-            for statement in self.view.schema:
+            for statement in [*self.view.schema, *self.view.indexes.values()]:
                 cursor.execute(statement)
             if not found:
                 cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?)", (self.view.name, self.view.version))
@@ -53,10 +54,6 @@ class ViewRunner:
     def position(self) -> int:
         rows = self.store.query("SELECT position FROM casetrail_tracking WHERE view = ?", (self.view.name,))
         return int(rows[0][0])
-
-    def lag(self) -> int:
-        """How many positions of the log the view has yet to apply (an upper bound)."""
-        return max(0, (self.recorder.max_notification_id() or 0) - self.position())
 
     def catch_up(self, progress: Progress | None = None, until: int | None = None) -> int:
         """Apply everything recorded so far, or up to position ``until``; returns how many stored events were applied."""
@@ -73,12 +70,23 @@ class ViewRunner:
             applied += len(batch)
             if progress is not None:
                 progress(len(batch))
+        if applied >= ANALYZE_AFTER:
+            # The query planner needs statistics to prefer the right index once tables are large.
+            self.store.analyze(self.view.tables)
         return applied
 
     def rebuild(self, progress: Progress | None = None) -> int:
         with self.store.transaction() as cursor:
             self._clear(cursor)
-        return self.catch_up(progress)
+            for name in self.view.indexes:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        try:
+            return self.catch_up(progress)
+        finally:
+            with self.store.transaction() as cursor:
+                for statement in self.view.indexes.values():
+                    cursor.execute(statement)
+            self.store.analyze(self.view.tables)
 
     def _apply(self, position: int, batch: list[Recorded]) -> int:
         new_position = batch[-1].position

@@ -15,7 +15,9 @@ from typing import Iterator
 import psycopg
 import pytest
 
+from adapters.bootstrap import System, bootstrap
 from adapters.database import persistence_env
+from adapters.settings import Settings
 from domain.config import Config
 from services.ingestion import Ingestion, RawInput
 
@@ -58,6 +60,19 @@ def sqlite_url(tmp_path: Path) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def system(database_url: str) -> Iterator[System]:
+    running = bootstrap(Settings(database_url=database_url))
+    yield running
+    running.close()
+
+
+def load(system: System, lines: list[bytes]) -> None:
+    """Ingest valid lines as a backfill, then bring views and detectors up to them."""
+    assert system.ingestion.ingest(inputs(lines), backfill=True).rejected == 0
+    system.catch_up()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -15,20 +15,7 @@ from domain.errors import CaseNotFound
 from projections.timeline import TIMELINE
 from services.case_queries import Moment
 from services.view_runner import ViewRunner
-from tests.conftest import all_scenario_lines, inputs, lines_of
-
-
-@pytest.fixture
-def system(database_url: str) -> Iterator[System]:
-    running = bootstrap(Settings(database_url=database_url))
-    yield running
-    running.close()
-
-
-def load(system: System, lines: list[bytes]) -> None:
-    counts = system.ingestion.ingest(inputs(lines), backfill=True)
-    assert counts.rejected == 0
-    system.catch_up()
+from tests.conftest import all_scenario_lines, lines_of, load
 
 
 def entry_ids(report: dict[str, Any]) -> list[str]:

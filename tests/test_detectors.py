@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from adapters.bootstrap import System, bootstrap
-from adapters.settings import Settings
+from adapters.bootstrap import System
 from services.case_queries import Moment
-from tests.conftest import inputs, lines_of
-
-
-@pytest.fixture
-def system(database_url: str) -> Iterator[System]:
-    running = bootstrap(Settings(database_url=database_url))
-    yield running
-    running.close()
-
-
-def load(system: System, lines: list[bytes]) -> None:
-    assert system.ingestion.ingest(inputs(lines), backfill=True).rejected == 0
-    system.catch_up()
+from tests.conftest import lines_of, load
 
 
 def factors(system: System, category: str | None = None) -> set[tuple[str, str]]:
