@@ -109,3 +109,16 @@ def test_a_bad_config_key_is_named(tmp_path: Path) -> None:
 def test_usage_errors_exit_2() -> None:
     assert casetrail("teleport").returncode == 2
     assert casetrail("ingest").returncode == 2
+
+
+def test_replay_leaves_every_case_report_byte_for_byte_the_same(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/casetrail.db"
+    paths = [str(p) for p in sorted(SCENARIOS.glob("*.jsonl"))]
+    assert casetrail("--database", database, "ingest", "--backfill", *paths).returncode == 0
+    listed = json.loads(casetrail("--database", database, "cases", "--json").stdout)
+    chosen = [c["case_ref"] for c in listed if not c["case_ref"].startswith("MS-")] + ["MS-1022"]
+    before = [casetrail("--database", database, "case", ref, "--json").stdout for ref in chosen]
+    replayed = casetrail("--database", database, "replay")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "timeline: rebuilt from" in replayed.stdout
+    assert [casetrail("--database", database, "case", ref, "--json").stdout for ref in chosen] == before
