@@ -1,4 +1,5 @@
-"""``casetrail factor confirm|reject|add``: a lead's decisions, recorded as events on the case."""
+"""A lead's work on a case, recorded as events on it: ``casetrail factor confirm|reject|add``
+and ``casetrail assign|escalate|resolve|reopen|close``."""
 
 from __future__ import annotations
 
@@ -29,6 +30,37 @@ def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentP
                        help="the events that show it, as SOURCE#ID")
     added.add_argument("--by", required=True, help="who adds it (a lead's id)")
     added.set_defaults(run=add)
+
+    for name, kind, options in LIFECYCLE_COMMANDS:
+        change = commands.add_parser(name, parents=[common], help=f"record that a lead {kind} a case")
+        change.add_argument("case", metavar="CASE", help="the case id or case_ref")
+        change.add_argument("--by", required=True, help="who does it (a lead's id)")
+        for option, required, text in options:
+            change.add_argument(f"--{option}", required=required, help=text)
+        change.set_defaults(run=change_case, kind=kind, fields=[option for option, _, _ in options])
+
+
+LIFECYCLE_COMMANDS = [
+    ("assign", "assigned", [("department", True, "the department that takes it"), ("agent", False, "who in it")]),
+    ("escalate", "escalated", [("level", True, "supervisor, manager or executive")]),
+    ("resolve", "resolved", [("resolution", True, "how it was resolved")]),
+    ("reopen", "reopened", [("reason", False, "why")]),
+    ("close", "closed", []),
+]
+
+
+def change_case(args: argparse.Namespace, settings: Settings) -> int:
+    system = bootstrap(settings)
+    try:
+        system.catch_up()
+        case_ref = system.cases.resolve(args.case)
+        fields = {name: getattr(args, name) for name in args.fields if getattr(args, name) is not None}
+        system.desk.change(case_ref, args.kind, args.by, **fields)
+        system.catch_up()
+    finally:
+        system.close()
+    print(f"{case_ref}: {args.kind} by {args.by}")
+    return 0
 
 
 def decide(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.errors import DuplicateFact, FactorNotFound
+from domain.errors import CaseStateError, DuplicateFact, FactorNotFound
 from domain.model import Aggregate
 
 Priority = Literal["low", "normal", "high", "critical"]
@@ -40,6 +40,15 @@ class Case(Aggregate):
         self.status = "open"
         self.factors: dict[FactorKey, str] = {}
         self.linked: set[str] = set()  # "booking:B-1", "party:g-1", "contact:C-1", "event:SOURCE#ID"
+
+    def check_can(self, change: str) -> None:
+        """A lead's change must make sense for the case as it stands."""
+        if change == "reopened" and self.status == "open":
+            raise CaseStateError(f"case {self.case_ref} is open already")
+        if change == "resolved" and self.status != "open":
+            raise CaseStateError(f"case {self.case_ref} is {self.status}; reopen it first")
+        if change == "closed" and self.status == "closed":
+            raise CaseStateError(f"case {self.case_ref} is closed already")
 
     def check_factor_is_new(self, code: str, department: str, subject: str = "") -> None:
         if (code, department, subject) in self.factors:

@@ -23,3 +23,7 @@ class FactorNotFound(DomainError):
 
 class UnknownCategory(DomainError):
     """A case names a category the configuration does not list."""
+
+
+class CaseStateError(DomainError):
+    """A change a case cannot take as it stands, such as resolving a closed case."""

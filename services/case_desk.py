@@ -24,6 +24,10 @@ from projections.recorded import INSTANT_FORMAT
 from services.application import CasetrailApplication, retrying
 
 SOURCE = "casetrail"
+LIFECYCLE: dict[str, type[Case.Fact]] = {
+    "assigned": Case.Assigned, "escalated": Case.Escalated, "resolved": Case.Resolved,
+    "reopened": Case.Reopened, "closed": Case.Closed,
+}
 
 
 class CaseDesk(CasetrailApplication):
@@ -106,6 +110,20 @@ class CaseDesk(CasetrailApplication):
                     provenance=_facts(str(uuid.uuid4()), "case.factor_added", now, now, by, explanation,
                                       role="lead"))
         self.save(case)
+
+    def change(self, case_ref: str, kind: str, by: str, **fields: Any) -> None:
+        """A lead moves a case on: ``assigned``, ``escalated``, ``resolved``, ``reopened`` or ``closed``."""
+        event_class = LIFECYCLE[kind]
+
+        def record() -> None:
+            case = self._case(case_ref)
+            case.check_can(kind)
+            now = _now()
+            Case.record(case, case.id, event_class, case_ref=case_ref, **fields,
+                        provenance=_facts(str(uuid.uuid4()), f"case.{kind}", now, now, by, fields, role="lead"))
+            self.save(case)
+
+        retrying(record)
 
     def _case(self, case_ref: str) -> Case:
         case = self.current_streams({ids.case_id(case_ref)}).get(ids.case_id(case_ref))

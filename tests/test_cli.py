@@ -122,3 +122,40 @@ def test_replay_leaves_every_case_report_byte_for_byte_the_same(tmp_path: Path) 
     assert replayed.returncode == 0, replayed.stderr
     assert "timeline: rebuilt from" in replayed.stdout
     assert [casetrail("--database", database, "case", ref, "--json").stdout for ref in chosen] == before
+
+
+def test_a_lead_confirms_rejects_and_adds_factors_and_moves_the_case_on(database_url: str, tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return casetrail("--database", database_url, *args)
+
+    paths = [str(SCENARIOS / name) for name in ("01-overbooking-after-stop-sell.jsonl",
+                                                 "04-twenty-contacts-nine-weeks.jsonl")]
+    assert run("ingest", "--backfill", *paths).returncode == 0
+    refs = {c["category"]: c["case_ref"] for c in json.loads(run("cases", "--json").stdout)}
+    overbooking, complaint = refs["overbooking"], refs["service_complaint"]
+
+    assert run("factor", "confirm", overbooking, "stop_sell_not_honoured", "--by", "lead-7",
+               "--rationale", "channel manager log shows the ack").returncode == 0
+    ambiguous = run("factor", "reject", complaint, "transfer_loop", "--by", "lead-7", "--rationale", "r")
+    assert ambiguous.returncode == 1 and "say which" in ambiguous.stderr
+    assert run("factor", "reject", complaint, "transfer_loop", "--department", "technical_support",
+               "--by", "lead-7", "--rationale", "a routing rule, not the team").returncode == 0
+    assert run("factor", "add", overbooking, "--code", "relocation_late", "--department", "front_office",
+               "--explanation", "the guest waited 4 h for the relocation", "--evidence", "pms:seaside#fo-reloc-8841",
+               "--by", "lead-7").returncode == 0
+
+    report = json.loads(run("case", overbooking, "--json").stdout)
+    statuses = {(f["code"], f["department"]): (f["status"], f.get("decided_by")) for f in report["factors"]}
+    assert statuses[("stop_sell_not_honoured", "ota_partner")] == ("confirmed", "lead-7")
+    assert statuses[("relocation_late", "front_office")] == ("confirmed", None)
+    assert {"case.factor_confirmed", "case.factor_added"} <= {e["type"] for e in report["timeline"]}
+    rejected = [f for f in json.loads(run("case", complaint, "--json").stdout)["factors"] if f["status"] == "rejected"]
+    assert [(f["department"], f["rationale"]) for f in rejected] == [("technical_support", "a routing rule, not the team")]
+    assert run("cases", "--department", "technical_support", "--json").stdout.strip() == "[]"
+
+    assert run("assign", overbooking, "--department", "revenue", "--by", "lead-7").returncode == 0
+    assert run("resolve", overbooking, "--resolution", "guest relocated", "--by", "lead-7").returncode == 0
+    assert run("resolve", overbooking, "--resolution", "again", "--by", "lead-7").returncode == 1
+    assert run("reopen", overbooking, "--reason", "the OTA disputes it", "--by", "lead-7").returncode == 0
+    assert run("close", overbooking, "--by", "lead-7").returncode == 0
+    assert json.loads(run("case", overbooking, "--json").stdout)["status"] == "closed"
