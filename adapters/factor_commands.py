@@ -4,8 +4,9 @@ and ``casetrail assign|escalate|resolve|reopen|close``."""
 from __future__ import annotations
 
 import argparse
+from typing import Callable
 
-from adapters.bootstrap import bootstrap
+from adapters.bootstrap import System, bootstrap
 from adapters.settings import Settings
 
 
@@ -49,29 +50,29 @@ LIFECYCLE_COMMANDS = [
 ]
 
 
-def change_case(args: argparse.Namespace, settings: Settings) -> int:
+def on_case(settings: Settings, case: str, work: Callable[[System, str], None]) -> str:
+    """Do a lead's work on a case named by id or ref, with views and detectors current before and after."""
     system = bootstrap(settings)
     try:
         system.catch_up()
-        case_ref = system.cases.resolve(args.case)
-        fields = {name: getattr(args, name) for name in args.fields if getattr(args, name) is not None}
-        system.desk.change(case_ref, args.kind, args.by, **fields)
+        case_ref = system.cases.resolve(case)
+        work(system, case_ref)
         system.catch_up()
     finally:
         system.close()
+    return case_ref
+
+
+def change_case(args: argparse.Namespace, settings: Settings) -> int:
+    fields = {name: getattr(args, name) for name in args.fields if getattr(args, name) is not None}
+    case_ref = on_case(settings, args.case, lambda system, ref: system.desk.change(ref, args.kind, args.by, **fields))
     print(f"{case_ref}: {args.kind} by {args.by}")
     return 0
 
 
 def decide(args: argparse.Namespace, settings: Settings) -> int:
-    system = bootstrap(settings)
-    try:
-        system.catch_up()
-        case_ref = system.cases.resolve(args.case)
-        system.desk.decide(case_ref, args.code, args.confirm, args.by, args.rationale, args.department, args.subject)
-        system.catch_up()
-    finally:
-        system.close()
+    case_ref = on_case(settings, args.case, lambda system, ref: system.desk.decide(
+        ref, args.code, args.confirm, args.by, args.rationale, args.department, args.subject))
     print(f"{case_ref}: {args.code} {'confirmed' if args.confirm else 'rejected'} by {args.by}")
     return 0
 
@@ -83,13 +84,7 @@ def add(args: argparse.Namespace, settings: Settings) -> int:
         if not source or not event_id:
             raise ValueError(f"--evidence: {item!r} is not SOURCE#ID, e.g. pms:seaside#fo-311")
         evidence.append((source, event_id))
-    system = bootstrap(settings)
-    try:
-        system.catch_up()
-        case_ref = system.cases.resolve(args.case)
-        system.desk.add_factor(case_ref, args.code, args.department, args.explanation, evidence, args.by)
-        system.catch_up()
-    finally:
-        system.close()
+    case_ref = on_case(settings, args.case, lambda system, ref: system.desk.add_factor(
+        ref, args.code, args.department, args.explanation, evidence, args.by))
     print(f"{case_ref}: {args.code} added against {args.department} by {args.by}")
     return 0
