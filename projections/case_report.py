@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Iterable
 
-from projections.recorded import INSTANT_FORMAT, rfc3339
+from projections.recorded import moment_of, rfc3339
 
 ESCALATION_RANK = {"none": 0, "supervisor": 1, "manager": 2, "executive": 3}
 
@@ -157,4 +156,4 @@ def _elapsed(contact_rows: list[Row], case_rows: list[Row]) -> int:
 
 
 def _seconds_between(first: str, last: str) -> int:
-    return int((datetime.strptime(last, INSTANT_FORMAT) - datetime.strptime(first, INSTANT_FORMAT)).total_seconds())
+    return int((moment_of(last) - moment_of(first)).total_seconds())

@@ -13,7 +13,7 @@ from datetime import datetime
 from uuid import NAMESPACE_URL, uuid5
 
 from projections.case_report import Row
-from projections.recorded import INSTANT_FORMAT
+from projections.recorded import moment_of
 
 Evidence = tuple[str, str]  # (source, id)
 
@@ -60,12 +60,8 @@ def key(row: Row) -> Evidence:
     return (row.source, row.source_id)
 
 
-def moment(instant: str) -> datetime:
-    return datetime.strptime(instant, INSTANT_FORMAT)
-
-
 def minutes_between(first: str, last: str) -> float:
-    return (moment(last) - moment(first)).total_seconds() / 60
+    return (moment_of(last) - moment_of(first)).total_seconds() / 60
 
 
 def clock(row: Row) -> str:

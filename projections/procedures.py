@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from domain.config import Procedure
 from projections.case_report import Row
-from projections.findings import FactorFinding, Finding, clock, key, moment
-from projections.recorded import INSTANT_FORMAT
+from projections.findings import FactorFinding, Finding, clock, key
+from projections.recorded import instant_of, moment_of
 
 
 def detect(name: str, procedure: Procedure, trigger: Row, steps: list[Row], latest: Row,
@@ -22,7 +22,7 @@ def detect(name: str, procedure: Procedure, trigger: Row, steps: list[Row], late
     subject = f"booking {trigger.booking_ref}" if trigger.booking_ref else f"contact {trigger.contact_ref}"
     factors = []
     for step in procedure.steps:
-        due = (moment(trigger.occurred_at) + timedelta(minutes=step.within_minutes)).strftime(INSTANT_FORMAT)
+        due = instant_of(moment_of(trigger.occurred_at) + timedelta(minutes=step.within_minutes))
         done = sorted((r for r in steps if r.data["procedure"] == name and r.data["step"] == step.step),
                       key=lambda r: r.order)
         if done and done[0].occurred_at <= due:

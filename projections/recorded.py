@@ -37,6 +37,16 @@ def instant(text: str) -> str:
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")  # isoformat: several times strftime's speed
 
 
+def moment_of(stored: str) -> datetime:
+    """Sortable UTC text back to an aware datetime."""
+    return datetime.strptime(stored, INSTANT_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def instant_of(moment: datetime) -> str:
+    """An aware datetime as sortable UTC text."""
+    return moment.astimezone(timezone.utc).strftime(INSTANT_FORMAT)
+
+
 def rfc3339(stored: str) -> str:
     """Sortable UTC text as the public output shows it: ``2019-06-21T04:24:00Z``."""
     return stored.replace(".000000Z", "Z")

@@ -20,7 +20,7 @@ from domain.case import Case, EvidenceRef, link_names
 from domain.errors import CaseNotFound
 from domain.model import Aggregate, Provenance
 from projections.findings import Finding
-from projections.recorded import INSTANT_FORMAT
+from projections.recorded import instant_of, moment_of
 from services.application import CasetrailApplication, retrying
 
 SOURCE = "casetrail"
@@ -137,15 +137,14 @@ def _facts(event_id: str, kind: str, occurred: str, known: str, actor: str, cont
     """The provenance of an event casetrail itself records: it has no CloudEvent, so it says so."""
     return Provenance(
         source=SOURCE, id=event_id, type=kind,
-        occurred_at=datetime.strptime(occurred, INSTANT_FORMAT).replace(tzinfo=timezone.utc),
-        reported_at=datetime.strptime(known, INSTANT_FORMAT).replace(tzinfo=timezone.utc),
+        occurred_at=moment_of(occurred), reported_at=moment_of(known),
         received_at=datetime.now(timezone.utc), department=SOURCE, actor=actor, role=role,
         body_hash=hashlib.sha256(orjson.dumps(content)).hexdigest(),
     )
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime(INSTANT_FORMAT)
+    return instant_of(datetime.now(timezone.utc))
 
 
 def _named(kind: str, names: list[str]) -> list[str]:

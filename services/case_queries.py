@@ -7,13 +7,13 @@ by then; together they replay an incident as an auditor asks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
 from domain import ids
 from domain.errors import CaseNotFound
 from projections.case_report import CaseState, Row, effort, fold_case, timeline_entry
-from projections.recorded import INSTANT_FORMAT, rfc3339
+from projections.recorded import instant_of, moment_of, rfc3339
 from projections.timeline import COLUMNS
 from services.ports import ViewStore
 
@@ -28,15 +28,15 @@ class Moment:
     known_at: datetime | None = None
 
     def admits(self, row: Row) -> bool:
-        return ((self.as_of is None or row.occurred_at <= _instant(self.as_of))
-                and (self.known_at is None or row.reported_at <= _instant(self.known_at)))
+        return ((self.as_of is None or row.occurred_at <= instant_of(self.as_of))
+                and (self.known_at is None or row.reported_at <= instant_of(self.known_at)))
 
     def clause(self) -> tuple[str, list[Any]]:
         sql, params = "", list[Any]()
         if self.as_of is not None:
-            sql, params = sql + " AND occurred_at <= ?", params + [_instant(self.as_of)]
+            sql, params = sql + " AND occurred_at <= ?", params + [instant_of(self.as_of)]
         if self.known_at is not None:
-            sql, params = sql + " AND reported_at <= ?", params + [_instant(self.known_at)]
+            sql, params = sql + " AND reported_at <= ?", params + [instant_of(self.known_at)]
         return sql, params
 
 
@@ -157,8 +157,8 @@ class CaseQueries:
         """The party's payment attempts, bookings and contacts within a day of the case opening."""
         if not state.party_refs or state.opened_at is None:
             return []
-        opened = datetime.strptime(state.opened_at, INSTANT_FORMAT)
-        window = [(opened - AROUND_CASE).strftime(INSTANT_FORMAT), (opened + AROUND_CASE).strftime(INSTANT_FORMAT)]
+        opened = moment_of(state.opened_at)
+        window = [instant_of(opened - AROUND_CASE), instant_of(opened + AROUND_CASE)]
         parties = sorted(state.party_refs)
         return self.rows(
             "type IN ('payment.failed', 'payment.succeeded', 'booking.created', 'contact.started') "
@@ -200,7 +200,3 @@ def _summary(state: CaseState) -> dict[str, Any]:
         # The departments the case's factors name, unless a lead rejected the factor.
         "departments": sorted({f["department"] for f in state.factors.values() if f["status"] != "rejected"}),
     }
-
-
-def _instant(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(INSTANT_FORMAT)
