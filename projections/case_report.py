@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from domain import ids
 from projections.recorded import moment_of, rfc3339
 
 ESCALATION_RANK = {"none": 0, "supervisor": 1, "manager": 2, "executive": 3}
@@ -111,6 +112,20 @@ def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
                 factor.update(status="confirmed" if row.type == "case.factor_confirmed" else "rejected",
                               decided_by=row.actor, decided_at=rfc3339(row.occurred_at), rationale=data["rationale"])
     return state
+
+
+def case_summary(state: CaseState) -> dict[str, Any]:
+    """The case as ``casetrail cases`` lists it."""
+    return {
+        "case_id": str(ids.case_id(state.case_ref)),
+        "case_ref": state.case_ref,
+        "category": state.category,
+        "status": state.status,
+        "priority": state.priority,
+        "opened_at": rfc3339(state.opened_at) if state.opened_at else None,
+        # The departments the case's factors name, unless a lead rejected the factor.
+        "departments": sorted({f["department"] for f in state.factors.values() if f["status"] != "rejected"}),
+    }
 
 
 def timeline_entry(row: Row) -> dict[str, Any]:

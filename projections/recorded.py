@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from uuid import UUID
 
 # Fixed width, so text comparison in SQL orders instants correctly.
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -19,6 +20,8 @@ INSTANT_LENGTH = len("2019-06-21T04:24:00.000000Z")
 class Recorded:
     position: int
     state: dict[str, Any]
+    stream_id: UUID | None = None  # the aggregate the event belongs to, for those who publish it
+    version: int = 0
 
     @property
     def provenance(self) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Sequence
 
 from domain import ids
 from domain.errors import CaseNotFound
-from projections.case_report import CaseState, Row, effort, fold_case, timeline_entry
+from projections.case_report import CaseState, Row, case_summary, effort, fold_case, timeline_entry
 from projections.recorded import instant_of, moment_of, rfc3339
 from projections.timeline import COLUMNS
 from services.ports import ViewStore
@@ -62,7 +62,7 @@ class CaseQueries:
             state = fold_case(case_ref, case_rows)
             if state.opened_at is None:
                 continue
-            summary = _summary(state)
+            summary = case_summary(state)
             if status and summary["status"] != status or category and summary["category"] != category:
                 continue
             if department and department not in summary["departments"]:
@@ -95,7 +95,7 @@ class CaseQueries:
         contact_rows = [r for r in linked if r.contact_ref and r.type.startswith("contact.")]
         shown = [r for r in [*case_rows, *linked] if r.type != "case.linked"]  # bookkeeping, seen in subjects
         timeline = sorted({(r.source, r.source_id): r for r in shown}.values(), key=lambda r: r.order)
-        report = _summary(state)
+        report = case_summary(state)
         del report["departments"]
         if state.opened_at is None:
             report["status"] = "not_opened"  # at that moment; the incident's events are shown all the same
@@ -187,16 +187,3 @@ def _or_in(column: str, values: list[str]) -> str:
 def _proactive(state: CaseState, contact_rows: list[Row]) -> bool:
     inbound = [r.occurred_at for r in contact_rows if r.type == "contact.started" and r.data["direction"] == "inbound"]
     return state.opened_at is not None and all(state.opened_at < started for started in inbound)
-
-
-def _summary(state: CaseState) -> dict[str, Any]:
-    return {
-        "case_id": str(ids.case_id(state.case_ref)),
-        "case_ref": state.case_ref,
-        "category": state.category,
-        "status": state.status,
-        "priority": state.priority,
-        "opened_at": rfc3339(state.opened_at) if state.opened_at else None,
-        # The departments the case's factors name, unless a lead rejected the factor.
-        "departments": sorted({f["department"] for f in state.factors.values() if f["status"] != "rejected"}),
-    }

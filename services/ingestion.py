@@ -38,19 +38,23 @@ class Ingestion(CasetrailApplication):
     ) -> IngestCounts:
         total = IngestCounts()
         for number, batch in enumerate(batches(inputs, batch_size), start=1):
-            counts = self.ingest_batch(batch, number, backfill)
+            counts = self.ingest_batch(batch, number, backfill).counts
             total += counts
             if on_batch is not None:
                 on_batch(counts)
         return total
 
-    def ingest_batch(self, batch: Sequence[RawInput], number: int = 1, backfill: bool = False) -> IngestCounts:
-        """Store one batch, re-reading and retrying if another writer got there first."""
+    def ingest_batch(self, batch: Sequence[RawInput], number: int = 1, backfill: bool = False) -> PreparedBatch:
+        """Store one batch, re-reading and retrying if another writer got there first.
 
-        def store() -> IngestCounts:
+        Returns the batch as stored: its counts, and its rejects for an entrance
+        that passes them on (Kafka's dead-letter topic).
+        """
+
+        def store() -> PreparedBatch:
             prepared = self._prepare(batch, number, backfill)
             self._write(prepared)
-            return prepared.counts
+            return prepared
 
         return retrying(store)
 

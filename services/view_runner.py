@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 import orjson
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 from eventsourcing.utils import resolve_topic
 
 from projections.recorded import Recorded
@@ -65,7 +65,7 @@ class ViewRunner:
             )
             if not notifications:
                 return applied
-            batch = [Recorded(n.id, decode(n)) for n in notifications]
+            batch = [Recorded(n.id, decode(n), n.originator_id, n.originator_version) for n in notifications]
             position = self._apply(position, batch)
             applied += len(batch)
             if progress is not None:
@@ -114,7 +114,7 @@ class _PositionMoved(Exception):
     pass
 
 
-def decode(notification: Notification) -> dict[str, Any]:
+def decode(notification: Notification | StoredEvent) -> dict[str, Any]:
     """The stored state as the event's current version would have it."""
     state: dict[str, Any] = orjson.loads(notification.state)
     if state.get("class_version", 1) < _current_version(notification.topic):
