@@ -18,7 +18,7 @@ import structlog
 from eventsourcing.persistence import PersistenceError
 from rich.table import Table
 
-from adapters import case_commands, demo, factor_commands
+from adapters import case_commands, demo, factor_commands, kafka_commands
 from adapters.bootstrap import bootstrap
 from adapters.config_file import ConfigError
 from adapters.database import DatabaseURLError, redacted
@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     one.set_defaults(run=case_commands.case)
 
     factor_commands.add_parsers(commands, common)
+    kafka_commands.add_parsers(commands, common, positive_int)
 
     rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
     rebuild.set_defaults(run=case_commands.replay)

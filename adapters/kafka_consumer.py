@@ -1,0 +1,136 @@
+"""``casetrail consume``: CloudEvents from Kafka topics into the log, with exactly-once effects.
+
+Each poll is one batch and one database transaction. Offsets are committed
+only after that transaction and after the batch's rejects are on the
+dead-letter topic, so a crash anywhere redelivers the batch; redelivered
+records are duplicates by their ``(source, id)``, never second events.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from typing import Callable, Sequence, TypeVar
+
+import psycopg
+import structlog
+from eventsourcing.persistence import PersistenceError
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from adapters.bootstrap import System
+from adapters.kafka_records import RecordInput, record_input, rejected_headers
+from adapters.kafka_topics import KafkaSettings, ensure_topics
+from services.batches import IngestCounts
+from services.ports import RejectedInput
+
+log = structlog.get_logger("casetrail.consume")
+
+T = TypeVar("T")
+
+DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.OperationalError)
+FIRST_BACKOFF_S = 0.5
+LONGEST_BACKOFF_S = 30.0
+
+
+def rejected_topic(topic: str) -> str:
+    return f"{topic}.rejected"
+
+
+class InboundConsumer:
+    def __init__(self, system: System, kafka: KafkaSettings, topics: Sequence[str], group: str,
+                 batch_size: int = 1000, stop: threading.Event | None = None) -> None:
+        self.system = system
+        self.topics = list(topics)
+        self.batch_size = batch_size
+        self.stop = stop or threading.Event()
+        self.counts = IngestCounts()
+        self._with_backoff("broker", lambda: ensure_topics(kafka, [*self.topics, *map(rejected_topic, self.topics)]))
+        self.consumer = self._with_backoff("broker", lambda: KafkaConsumer(
+            *self.topics, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
+            max_poll_records=batch_size, **kafka.consumer_options()))
+        # Idempotent: a retried send after a lost acknowledgement is not written twice.
+        self.dead_letters = self._with_backoff("broker", lambda: KafkaProducer(
+            enable_idempotence=True, acks="all", **kafka.client_options()))
+
+    def run(self, on_batch: Callable[[IngestCounts], None] | None = None) -> IngestCounts:
+        """Consume until ``stop`` is set; the batch in hand is finished first."""
+        try:
+            self._with_backoff("database", self.system.catch_up)  # what an earlier run stored but did not project
+            while not self.stop.is_set():
+                polled = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
+                records = [record for batch in polled.values() for record in batch]
+                if records:
+                    counts = self._handle([record_input(r.topic, r.partition, r.offset, r.key, r.value, r.headers)
+                                           for r in records])
+                    if on_batch is not None:
+                        on_batch(counts)
+        except Stopped as stopped:
+            log.warning("stopped while waiting; the uncommitted batch will be read again", waiting_for=str(stopped))
+        return self.counts
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)
+        self.dead_letters.close()
+
+    def _handle(self, records: list[RecordInput]) -> IngestCounts:
+        prepared = self._with_backoff("database", lambda: self.system.ingestion.ingest_batch(
+            [r.input for r in records]))
+        self._dead_letter(records, prepared.rejects)
+        self._commit(records)
+        self.counts += prepared.counts
+        log.info("batch consumed", records=len(records), **vars(prepared.counts))
+        self._with_backoff("database", self.system.catch_up)
+        return prepared.counts
+
+    def _dead_letter(self, records: list[RecordInput], rejects: list[RejectedInput]) -> None:
+        """Each rejected record, as it came, on its topic's ``.rejected`` topic with the reason in a header."""
+        if not rejects:
+            return
+        by_entrance = {r.input.entrance: r for r in records}
+
+        def publish() -> None:
+            for reject in rejects:
+                record = by_entrance[reject.entrance]
+                self.dead_letters.send(rejected_topic(record.topic), key=record.key, value=record.value,
+                                       headers=rejected_headers(record.headers, reject.reason))
+            self.dead_letters.flush()
+
+        self._with_backoff("broker", publish)
+
+    def _commit(self, records: list[RecordInput]) -> None:
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for record in records:
+            offsets[TopicPartition(record.topic, record.partition)] = OffsetAndMetadata(record.offset + 1, "", -1)
+        try:
+            self._with_backoff("broker", lambda: self.consumer.commit(offsets))
+        except CommitFailedError as error:
+            # The group moved these partitions to another member, which reads them
+            # again from the last commit: duplicates there, nothing lost.
+            log.warning("offsets not committed; the partitions were reassigned", error=str(error))
+
+    def _with_backoff(self, what: str, work: Callable[[], T]) -> T:
+        """Retry ``work`` until it succeeds, waiting longer each time; never skip it."""
+        delay = FIRST_BACKOFF_S
+        while True:
+            try:
+                return work()
+            except CommitFailedError:
+                raise
+            except (*DATABASE_ERRORS, KafkaError) as error:
+                log.warning(f"{what} unavailable; retrying", error=first_line(error), retry_in_s=delay)
+                if self.stop.wait(delay):
+                    # Nothing of the batch in hand was committed to Kafka: it is read again next time.
+                    raise Stopped(what) from error
+                delay = min(delay * 2, LONGEST_BACKOFF_S)
+
+
+class Stopped(Exception):
+    """Asked to stop while waiting for the database or the broker to come back."""
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

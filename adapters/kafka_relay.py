@@ -1,0 +1,200 @@
+"""``casetrail relay``: the log, case changes and alerts published to Kafka.
+
+The relay is a view whose "table" is the broker: it follows the log from its
+own tracked position, and a batch's position is committed only after the
+producer has flushed every message of the batch. A crash between the two
+publishes the batch again, so downstream sees each position at least once and
+duplicates only around restarts; every message carries its log position so a
+consumer can drop what it has seen.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+from uuid import UUID
+
+import orjson
+import structlog
+from kafka import KafkaProducer
+
+from adapters.bootstrap import System
+from adapters.kafka_topics import KafkaSettings, ensure_topics
+from projections.case_report import Row, case_summary, fold_case
+from projections.recorded import Recorded, instant, rfc3339
+from projections.timeline import entry_row, inbound_data
+from projections.view import View
+from services.view_runner import ViewRunner, decode
+
+log = structlog.get_logger("casetrail.relay")
+
+POSITION_HEADER = "casetrail_position"
+CLOUDEVENT = b"application/cloudevents+json"  # events: structured-mode CloudEvents
+PLAIN_JSON = b"application/json"  # case summaries and alerts: casetrail's own documents (spec cases-v1.md)
+ALERT_PRIORITIES = {"high", "critical"}
+
+
+@dataclass(frozen=True)
+class RelayTopics:
+    events: str = "casetrail.events"
+    cases: str = "casetrail.cases"
+    alerts: str = "casetrail.alerts"
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    key: str
+    value: dict[str, Any]
+    position: int
+    content_type: bytes = PLAIN_JSON
+
+
+class Relay:
+    def __init__(self, system: System, kafka: KafkaSettings, topics: RelayTopics = RelayTopics(),
+                 batch_size: int = 2000, stop: threading.Event | None = None) -> None:
+        self.system = system
+        self.topics = topics
+        self.stop = stop or threading.Event()
+        ensure_topics(kafka, [topics.events, topics.cases, topics.alerts])
+        self.producer = KafkaProducer(enable_idempotence=True, acks="all", linger_ms=5, batch_size=256 * 1024,
+                                      **kafka.client_options())
+        view = View(name="relay", version=1, schema=[], tables=[], write=self._publish)
+        self.runner = ViewRunner(system.ingestion.recorder, system.view_store, view, batch_size)
+        self.published = 0
+
+    def position(self) -> int:
+        return self.runner.position()
+
+    def run(self, idle_wait_s: float = 0.5) -> int:
+        """Publish until ``stop`` is set, then return how many events were relayed."""
+        while not self.stop.is_set():
+            # One batch at a time, so a stop request is honoured between batches.
+            if not self.runner.catch_up(until=self.runner.position() + self.runner.batch_size):
+                self.stop.wait(idle_wait_s)
+        return self.published
+
+    def close(self) -> None:
+        self.producer.close()
+
+    def _publish(self, _cursor: Any, batch: Sequence[Recorded]) -> None:
+        # Called inside the transaction that moves the relay's position: the
+        # position commits only if every message below reached the broker.
+        for message in self.messages(batch):
+            self.producer.send(message.topic, key=message.key.encode(), value=orjson.dumps(message.value),
+                               headers=[("content-type", message.content_type),
+                                        (POSITION_HEADER, str(message.position).encode())])
+        self.producer.flush()
+        self.published += len(batch)
+        log.info("batch relayed", events=len(batch), position=batch[-1].position)
+
+    def messages(self, batch: Sequence[Recorded]) -> Iterator[Message]:
+        cases = CaseHistory(self.system, [r for r in batch if _is_case_event(r)])
+        for recorded in batch:
+            yield Message(self.topics.events, str(recorded.stream_id), event_document(recorded), recorded.position,
+                          CLOUDEVENT)
+            summary = cases.after(recorded) if _is_case_event(recorded) else None
+            if summary is not None:
+                yield Message(self.topics.cases, summary["case_id"], case_change(recorded, summary),
+                              recorded.position)
+            alert = alert_document(recorded, summary)
+            if alert is not None:
+                yield Message(self.topics.alerts, summary["case_id"] if summary else str(recorded.stream_id),
+                              alert, recorded.position)
+
+
+def event_document(recorded: Recorded) -> dict[str, Any]:
+    """A recorded event as a structured CloudEvent, with casetrail's times and department."""
+    facts = recorded.provenance or {}
+    document = {
+        "specversion": "1.0",
+        "id": f"{recorded.stream_id}:{recorded.version}",
+        "source": "casetrail",
+        "type": facts.get("type", recorded.state.get("originator_topic", "")),
+        "subject": str(recorded.stream_id),
+        "time": rfc3339(instant(facts["occurred_at"])) if facts else rfc3339(recorded.recorded_at),
+        "datacontenttype": "application/json",
+        "position": recorded.position,
+        "recordedat": rfc3339(recorded.recorded_at),
+    }
+    if facts:
+        document.update({
+            "reportedat": rfc3339(instant(facts["reported_at"])),
+            "department": facts["department"],
+            "originsource": facts["source"],
+            "originid": facts["id"],
+            **{name: facts[field] for name, field in (("actor", "actor"), ("actorrole", "role")) if facts.get(field)},
+        })
+    document["data"] = inbound_data(recorded.state)
+    return document
+
+
+def case_change(recorded: Recorded, summary: dict[str, Any]) -> dict[str, Any]:
+    facts = recorded.provenance or {}
+    return {**summary, "change": facts.get("type"), "changed_at": rfc3339(instant(facts["occurred_at"])),
+            "position": recorded.position}
+
+
+def alert_document(recorded: Recorded, summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An alert while the customer may still be waiting: a case a detector opened
+    before anyone called (proactive), a high or critical case, an executive escalation."""
+    facts = recorded.provenance or {}
+    kind = facts.get("type")
+    reasons = []
+    if kind == "case.opened":
+        if facts.get("role") == "detector":
+            reasons.append("proactive")
+        if recorded.state.get("priority") in ALERT_PRIORITIES:
+            reasons.append(f"{recorded.state['priority']}_priority")
+    if kind in ("case.escalated", "contact.escalated") and recorded.state.get("level") == "executive":
+        reasons.append("executive_escalation")
+    if not reasons:
+        return None
+    data = inbound_data(recorded.state)
+    return {
+        "reasons": reasons,
+        "at": rfc3339(instant(facts["occurred_at"])),
+        "department": facts.get("department"),
+        "event": {"source": facts.get("source"), "id": facts.get("id"), "type": kind},
+        "case": summary,
+        "contact_ref": data.get("contact_ref"),
+        "party_ref": data.get("party_ref"),
+        "position": recorded.position,
+    }
+
+
+class CaseHistory:
+    """Each case a batch changes, as its stored events make it after each change.
+
+    Read from the log, not from the views, so the relay never waits for them
+    and a case message says exactly what the position it carries made of the case.
+    """
+
+    def __init__(self, system: System, case_events: list[Recorded]) -> None:
+        ids = sorted({r.stream_id for r in case_events if r.stream_id is not None})
+        streams = system.ingestion.ledger.select_streams(ids) if ids else {}
+        self.rows: dict[UUID, list[Row]] = {
+            stream_id: [row for row in (_row(stored, version=stored.originator_version) for stored in stored_events)
+                        if row is not None]
+            for stream_id, stored_events in streams.items()
+        }
+
+    def after(self, recorded: Recorded) -> dict[str, Any] | None:
+        rows = [r for r in self.rows.get(recorded.stream_id, []) if r.position <= recorded.version]  # type: ignore[arg-type]
+        case_ref = recorded.state.get("case_ref")
+        if not rows or not case_ref:
+            return None
+        state = fold_case(case_ref, rows)
+        return case_summary(state) if state.opened_at is not None else None
+
+
+def _row(stored: Any, version: int) -> Row | None:
+    # Within one case the version orders events as their log positions would.
+    values = entry_row(Recorded(version, decode(stored)))
+    return Row(*values) if values is not None else None
+
+
+def _is_case_event(recorded: Recorded) -> bool:
+    facts = recorded.provenance
+    return facts is not None and str(facts.get("type", "")).startswith("case.")

