@@ -32,6 +32,9 @@ T = TypeVar("T")
 
 DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.OperationalError)
 FIRST_BACKOFF_S = 0.5
+# Views and detectors catch up when the topic is quiet, and at least this often
+# under load: once per batch would cost them more than the batch itself.
+CATCH_UP_EVERY_S = 2.0
 LONGEST_BACKOFF_S = 30.0
 
 
@@ -59,6 +62,7 @@ class InboundConsumer:
         """Consume until ``stop`` is set; the batch in hand is finished first."""
         try:
             self._with_backoff("database", self.system.catch_up)  # what an earlier run stored but did not project
+            caught_up = time.monotonic()
             while not self.stop.is_set():
                 polled = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
                 records = [record for batch in polled.values() for record in batch]
@@ -67,6 +71,10 @@ class InboundConsumer:
                                            for r in records])
                     if on_batch is not None:
                         on_batch(counts)
+                if not records or time.monotonic() - caught_up >= CATCH_UP_EVERY_S:
+                    self._with_backoff("database", self.system.catch_up)
+                    caught_up = time.monotonic()
+            self._with_backoff("database", self.system.catch_up)
         except Stopped as stopped:
             log.warning("stopped while waiting; the uncommitted batch will be read again", waiting_for=str(stopped))
         return self.counts
@@ -82,7 +90,6 @@ class InboundConsumer:
         self._commit(records)
         self.counts += prepared.counts
         log.info("batch consumed", records=len(records), **vars(prepared.counts))
-        self._with_backoff("database", self.system.catch_up)
         return prepared.counts
 
     def _dead_letter(self, records: list[RecordInput], rejects: list[RejectedInput]) -> None:

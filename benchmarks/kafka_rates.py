@@ -1,0 +1,113 @@
+"""Kafka figures: the consumer into PostgreSQL and the relay to the broker, each
+beside kafka-python's raw produce and consume rates on the same broker in the same run."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer
+
+from adapters.bootstrap import bootstrap
+from adapters.kafka_consumer import InboundConsumer
+from adapters.kafka_relay import Relay, RelayTopics
+from adapters.kafka_topics import KafkaSettings, ensure_topics
+from adapters.settings import Settings
+from benchmarks.stores import fresh_store
+from benchmarks.tansu import running_broker
+
+SESSION_TIMEOUT_MS = 2000
+
+
+@dataclass(frozen=True)
+class KafkaFigures:
+    events: int
+    raw_produce_rate: float
+    raw_consume_rate: float
+    consume_rate: float  # inbound events/s stored and committed by `consume`
+    projection_seconds: float  # then for its views and detectors to catch up with them
+    relayed: int
+    relay_rate: float  # stored events/s published by the relay
+
+
+def measure_kafka(lines: list[bytes]) -> KafkaFigures:
+    with tempfile.TemporaryDirectory() as folder, running_broker(Path(folder) / "broker.log") as address:
+        kafka = KafkaSettings(address, session_timeout_ms=SESSION_TIMEOUT_MS)
+        ensure_topics(kafka, ["bench.inbound", "bench.raw"])
+        produce_rate = _raw_produce(address, "bench.raw", lines)
+        consume_rate = _raw_consume(address, "bench.raw", len(lines))
+        _raw_produce(address, "bench.inbound", lines)
+        with fresh_store("postgres") as url:
+            system = bootstrap(Settings(database_url=url))
+            try:
+                consumed, projection_seconds = _consume(system, kafka, len(lines))
+                relayed, relay_seconds = _relay(system, kafka)
+            finally:
+                system.close()
+    return KafkaFigures(len(lines), produce_rate, consume_rate, consumed, projection_seconds, relayed,
+                        relayed / relay_seconds)
+
+
+def _raw_produce(address: str, topic: str, lines: list[bytes]) -> float:
+    producer = KafkaProducer(bootstrap_servers=address, enable_idempotence=True, acks="all", linger_ms=5,
+                             batch_size=256 * 1024)
+    started = time.perf_counter()
+    for line in lines:
+        producer.send(topic, value=line)
+    producer.flush()
+    seconds = time.perf_counter() - started
+    producer.close()
+    return len(lines) / seconds
+
+
+def _raw_consume(address: str, topic: str, count: int) -> float:
+    consumer = KafkaConsumer(topic, bootstrap_servers=address, group_id="bench-raw", enable_auto_commit=False,
+                             auto_offset_reset="earliest", session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=500,
+                             max_poll_records=1000)
+    seen, started = 0, None
+    while seen < count:
+        polled = consumer.poll(timeout_ms=500)
+        if polled and started is None:
+            started = time.perf_counter()  # from the first records: the group join is not reading
+        seen += sum(len(records) for records in polled.values())
+        consumer.commit()
+    seconds = time.perf_counter() - (started or time.perf_counter())
+    consumer.close()
+    return count / seconds
+
+
+def _consume(system, kafka: KafkaSettings, count: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Inbound events/s through the consumer, timed from its first stored batch so the group join is left out;
+    then the seconds its views and detectors take to catch up when it stops."""
+    stop = threading.Event()
+    consumer = InboundConsumer(system, kafka, ["bench.inbound"], group="bench-consume", batch_size=1000, stop=stop)
+    first: list[tuple[float, int]] = []
+    last: list[float] = []
+
+    def count_batch(_counts: object) -> None:
+        done = consumer.counts.accepted + consumer.counts.duplicates + consumer.counts.rejected
+        if not first:
+            first.append((time.perf_counter(), done))
+        if done >= count:
+            last.append(time.perf_counter())
+            stop.set()
+
+    consumer.run(on_batch=count_batch)  # returns once views and detectors have caught up
+    caught_up = time.perf_counter()
+    consumer.close()
+    started, before = first[0]
+    return (count - before) / (last[0] - started), caught_up - last[0]
+
+
+def _relay(system, kafka: KafkaSettings) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    relay = Relay(system, kafka, RelayTopics("bench.events", "bench.cases", "bench.alerts"))
+    last = system.ingestion.recorder.max_notification_id()
+    started = time.perf_counter()
+    while relay.position() < last:
+        relay.runner.catch_up(until=last)
+    seconds = time.perf_counter() - started
+    relay.close()
+    return relay.published, seconds
