@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import os
 import sqlite3
 import sys
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any, Sequence
 import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
+from kafka.errors import KafkaError
 from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, kafka_commands
@@ -23,6 +25,7 @@ from adapters.bootstrap import bootstrap
 from adapters.config_file import ConfigError
 from adapters.database import DatabaseURLError, redacted
 from adapters.jsonl import InputError, check_readable, read_inputs
+from adapters.kafka_topics import DEFAULT_BOOTSTRAP
 from adapters.logs import configure_logging
 from adapters.output import console, print_json, utc_text
 from adapters.progress import ByteProgress
@@ -45,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {_first_line(error)}")
+    except KafkaError as error:
+        return _fail(f"kafka: cannot use {os.environ.get('CASETRAIL_KAFKA_BOOTSTRAP') or DEFAULT_BOOTSTRAP}: "
+                     f"{_first_line(error)}")
     except OSError as error:
         return _fail(f"{error.filename or 'input'}: {error.strerror or error}")
     except KeyboardInterrupt:
