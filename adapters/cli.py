@@ -123,7 +123,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(vars(counts))
     else:
-        print(f"accepted {counts.accepted}, duplicates {counts.duplicates}, rejected {counts.rejected}")
+        print(counts)
     return EXIT_REJECTED if counts.rejected else EXIT_OK
 
 

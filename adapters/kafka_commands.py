@@ -73,7 +73,7 @@ def run_consume(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         consumer.close()
         system.close()
-    print(f"accepted {counts.accepted}, duplicates {counts.duplicates}, rejected {counts.rejected}")
+    print(counts)
     return 0
 
 

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import orjson
 import structlog
+from eventsourcing.persistence import StoredEvent
 from kafka import KafkaProducer
 
 from adapters.bootstrap import System
@@ -94,7 +95,7 @@ class Relay:
         for recorded in batch:
             yield Message(self.topics.events, str(recorded.stream_id), event_document(recorded), recorded.position,
                           CLOUDEVENT)
-            summary = cases.after(recorded) if _is_case_event(recorded) else None
+            summary = cases.after(recorded)
             if summary is not None:
                 yield Message(self.topics.cases, summary["case_id"], case_change(recorded, summary),
                               recorded.position)
@@ -175,23 +176,23 @@ class CaseHistory:
         ids = sorted({r.stream_id for r in case_events if r.stream_id is not None})
         streams = system.ingestion.ledger.select_streams(ids) if ids else {}
         self.rows: dict[UUID, list[Row]] = {
-            stream_id: [row for row in (_row(stored, version=stored.originator_version) for stored in stored_events)
-                        if row is not None]
+            stream_id: [row for row in map(_row, stored_events) if row is not None]
             for stream_id, stored_events in streams.items()
         }
 
     def after(self, recorded: Recorded) -> dict[str, Any] | None:
-        rows = [r for r in self.rows.get(recorded.stream_id, []) if r.position <= recorded.version]  # type: ignore[arg-type]
+        """The case's summary once ``recorded`` applied; None for any other event, or a case not opened yet."""
         case_ref = recorded.state.get("case_ref")
-        if not rows or not case_ref:
+        if recorded.stream_id not in self.rows or not case_ref:
             return None
+        rows = [r for r in self.rows[recorded.stream_id] if r.position <= recorded.version]
         state = fold_case(case_ref, rows)
         return case_summary(state) if state.opened_at is not None else None
 
 
-def _row(stored: Any, version: int) -> Row | None:
+def _row(stored: StoredEvent) -> Row | None:
     # Within one case the version orders events as their log positions would.
-    values = entry_row(Recorded(version, decode(stored)))
+    values = entry_row(Recorded(stored.originator_version, decode(stored)))
     return Row(*values) if values is not None else None
 
 

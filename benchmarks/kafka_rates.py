@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from adapters.bootstrap import bootstrap
+from adapters.bootstrap import System, bootstrap
 from adapters.kafka_consumer import InboundConsumer
 from adapters.kafka_relay import Relay, RelayTopics
 from adapters.kafka_topics import KafkaSettings, ensure_topics
@@ -79,7 +79,7 @@ def _raw_consume(address: str, topic: str, count: int) -> float:
     return count / seconds
 
 
-def _consume(system, kafka: KafkaSettings, count: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _consume(system: System, kafka: KafkaSettings, count: int) -> tuple[float, float]:
     """Inbound events/s through the consumer, timed from its first stored batch so the group join is left out;
     then the seconds its views and detectors take to catch up when it stops."""
     stop = threading.Event()
@@ -102,7 +102,7 @@ def _consume(system, kafka: KafkaSettings, count: int) -> tuple[float, float]:  
     return (count - before) / (last[0] - started), caught_up - last[0]
 
 
-def _relay(system, kafka: KafkaSettings) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def _relay(system: System, kafka: KafkaSettings) -> tuple[int, float]:
     relay = Relay(system, kafka, RelayTopics("bench.events", "bench.cases", "bench.alerts"))
     last = system.ingestion.recorder.max_notification_id()
     started = time.perf_counter()

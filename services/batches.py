@@ -44,6 +44,9 @@ class IngestCounts:
     duplicates: int = 0
     rejected: int = 0
 
+    def __str__(self) -> str:
+        return f"accepted {self.accepted}, duplicates {self.duplicates}, rejected {self.rejected}"
+
     def __iadd__(self, other: IngestCounts) -> IngestCounts:
         self.accepted += other.accepted
         self.duplicates += other.duplicates

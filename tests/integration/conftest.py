@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -89,10 +89,10 @@ def start_member(command: str, database_url: str, bootstrap: str, *args: str) ->
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def wait_for(check: object, timeout: float, what: str, interval: float = 0.1) -> None:
+def wait_for(check: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
+        if check():
             return
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
