@@ -22,6 +22,7 @@ from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, kafka_commands
 from adapters.bootstrap import bootstrap
+from adapters.interpreter import tune_for_batches
 from adapters.config_file import ConfigError
 from adapters.database import DatabaseURLError, redacted
 from adapters.jsonl import InputError, check_readable, read_inputs
@@ -43,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_environment(database=getattr(args, "database", None), config=getattr(args, "config", None))
     try:
         configure_logging(settings.log_level)
+        tune_for_batches()
         return int(args.run(args, settings))
     except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
         return _fail(str(error))

@@ -7,14 +7,14 @@ inserts its events (the library's ``_insert_events`` hook).
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 
 from services.ports import AcceptedInput, Key, RejectedInput
 
@@ -40,12 +40,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             ).format(self.rejects_table),
         ]
 
-        # Arrays of plain values sent in binary (%b) cost the server a fraction of
-        # the library's text-encoded array of composite values: about 3x the rate here.
-        self.insert_plain_arrays_statement = SQL(
-            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) RETURNING notification_id"
-        ).format(schema, Identifier(self.events_table_name))
+        self.events_table = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
 
     def create_table(self) -> None:
         # The library creates types and tables in the schema but not the schema itself.
@@ -56,29 +51,21 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # The library's version catches an error inside its transaction and raises it
         # after the commit, which would keep ledger rows written before the error.
+        # Nothing here reads the new positions back, so none are returned.
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
-            if not stored_events:
-                return None
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            if stored_events:
+                self._insert_stored_events(curs, stored_events, **kwargs)
+            return None
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
         accepted: list[AcceptedInput] = kwargs.get("accepted") or []
         rejects: list[RejectedInput] = kwargs.get("rejects") or []
         if accepted:
-            curs.execute(
-                SQL("INSERT INTO {} SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], "
-                    "%b::timestamptz[])").format(self.inbound_table),
-                (
-                    [a.source for a in accepted],
-                    [a.id for a in accepted],
-                    [a.type for a in accepted],
-                    [a.body_hash for a in accepted],
-                    [a.received_at for a in accepted],
-                ),
-            )
+            columns = ("source", "id", "type", "body_hash", "received_at")
+            copy_rows(curs, self.inbound_table, columns, ("text", "text", "text", "text", "timestamptz"),
+                      ((a.source, a.id, a.type, a.body_hash, a.received_at) for a in accepted))
         if rejects:
             # The same bad input received again is kept once.
             curs.executemany(
@@ -88,17 +75,12 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             )
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        # The library's lock: positions become visible in the order they were assigned.
         self._lock_table(curs)
         self._notify_channel(curs)
-        curs.execute(
-            self.insert_plain_arrays_statement,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            ),
-        )
+        copy_rows(curs, self.events_table, ("originator_id", "originator_version", "topic", "state"),
+                  ("uuid", "int8", "text", "bytea"),
+                  ((e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events))
 
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         if not keys:
@@ -111,6 +93,19 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 ([k[0] for k in keys], [k[1] for k in keys]),
             )
             return {(row["source"], row["id"]): row["body_hash"] for row in curs.fetchall() if row["body_hash"]}
+
+    def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        if not ids:
+            return {}
+        with self.datastore.transaction(commit=False) as curs:
+            # One backward index probe per stream, whatever the planner's statistics say.
+            curs.execute(
+                SQL("SELECT k.id, (SELECT e.originator_version FROM {}.{} e WHERE e.originator_id = k.id "
+                    "ORDER BY e.originator_version DESC LIMIT 1) AS head FROM unnest(%b::uuid[]) AS k(id)").format(
+                    Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                (list(ids),),
+            )
+            return {row["id"]: row["head"] for row in curs.fetchall() if row["head"] is not None}
 
     def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         streams: dict[UUID, list[StoredEvent]] = {}
@@ -143,3 +138,14 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             curs.execute(SQL("SELECT type, count(*) AS n FROM {} GROUP BY type ORDER BY type").format(
                 self.inbound_table))
             return {row["type"]: row["n"] for row in curs.fetchall()}
+
+
+def copy_rows(curs: Cursor[DictRow], table: Composable, columns: Sequence[str], types: Sequence[str],
+              rows: Iterable[Sequence[Any]]) -> None:
+    """Binary COPY: the cheapest way in for a batch, several times the rate of the library's
+    text-encoded array of composite values. A duplicate key still fails the transaction."""
+    statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(table, SQL(", ").join(map(Identifier, columns)))
+    with curs.copy(statement) as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)

@@ -67,6 +67,19 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
                 found.update({(row[0], row[1]): row[2] for row in c.fetchall()})
         return found
 
+    def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        heads: dict[UUID, int] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                chunk = [i.hex for i in ids[start : start + LOOKUP_CHUNK]]
+                c.execute(
+                    f"SELECT originator_id, max(originator_version) FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({', '.join('?' * len(chunk))}) GROUP BY originator_id",
+                    chunk,
+                )
+                heads.update((UUID(row[0]), row[1]) for row in c.fetchall())
+        return heads
+
     def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         streams: dict[UUID, list[StoredEvent]] = {}
         with self.datastore.transaction(commit=False) as c:

@@ -14,6 +14,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from adapters.interpreter import tune_for_batches
 from adapters.logs import configure_logging
 from benchmarks.ingest_rate import measure_ingest
 from benchmarks.kafka_rates import measure_kafka
@@ -32,6 +33,7 @@ def main() -> None:
     parser.add_argument("--log-events", type=int, default=1_000_000, help="size of the log the views are rebuilt from")
     args = parser.parse_args()
     configure_logging("warning")
+    tune_for_batches()
 
     console = Console(width=160)
     console.print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, PrivateAttr
 
 DEFAULT_CATEGORIES = [
     "overbooking",
@@ -47,12 +47,17 @@ class Departments(_Strict):
     )
     # For a source no pattern matches, so that every event still has a department.
     fallback: str = "unattributed"
+    # Every event asks; a feed has few sources.
+    _resolved: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def for_source(self, source: str) -> str:
-        matching = [pattern for pattern in self.by_source if fnmatchcase(source, pattern)]
-        if not matching:
-            return self.fallback
-        return self.by_source[max(matching, key=len)]
+        department = self._resolved.get(source)
+        if department is None:
+            matching = [pattern for pattern in self.by_source if fnmatchcase(source, pattern)]
+            department = self.by_source[max(matching, key=len)] if matching else self.fallback
+            if len(self._resolved) < 10_000:
+                self._resolved[source] = department
+        return department
 
 
 class Windows(_Strict):

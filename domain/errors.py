@@ -6,11 +6,7 @@ class DomainError(Exception):
 
 
 class DuplicateFact(DomainError):
-    """The same (source, id), or the same factor of a case, is already recorded."""
-
-
-class ConflictingFact(DomainError):
-    """The same (source, id) was recorded before with a different body."""
+    """The same factor of a case is already recorded."""
 
 
 class CaseNotFound(DomainError):

@@ -15,9 +15,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate as LibraryAggregate
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
+from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-from domain.errors import ConflictingFact, DuplicateFact
 
 TAggregate = TypeVar("TAggregate", bound="Aggregate")
 
@@ -80,10 +79,7 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
         provenance: Provenance
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.fact_hashes[self.provenance.key] = self.provenance.body_hash
-
-    def __init__(self) -> None:
-        self.fact_hashes: dict[tuple[str, str], str] = {}
+            pass
 
     @classmethod
     def start(cls, aggregate_id: UUID, event_class: type[Aggregate.Event], **kwargs: Any) -> Self:
@@ -104,11 +100,16 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
         existing.trigger_event(event_class, **kwargs)
         return existing
 
-    def check_fact_is_new(self, provenance: Provenance) -> None:
-        known = self.fact_hashes.get(provenance.key)
-        if known is None:
-            return
-        source, id_ = provenance.key
-        if known == provenance.body_hash:
-            raise DuplicateFact(f"{source}#{id_} is already recorded on {type(self).__name__} {self.id}")
-        raise ConflictingFact(f"{source}#{id_} was recorded before with another body")
+    @classmethod
+    def next_fact(cls, aggregate_id: UUID, head: int, event_class: type[Aggregate.Event], **kwargs: Any) -> Aggregate.Event:
+        """The event that appends a reported fact to the stream whose last version is ``head`` (0: none yet).
+
+        A fact from outside already happened: no state of the stream can refuse
+        it, so it is appended knowing only the stream's head, without replaying
+        the stream. Duplicates are refused before this, by the inbound ledger.
+        """
+        fields = {"originator_id": aggregate_id, "originator_version": head + 1,
+                  "timestamp": event_class.create_timestamp(), **kwargs}
+        if head == 0:
+            fields["originator_topic"] = get_topic(cls)
+        return event_class.model_validate(fields)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Iterator, Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
@@ -64,6 +65,8 @@ class PreparedBatch:
     stored: list[StoredEvent] = field(default_factory=list)
     accepted: list[AcceptedInput] = field(default_factory=list)
     rejects: list[RejectedInput] = field(default_factory=list)
+    # The version each stream the batch touches reaches once it is stored.
+    heads: dict[UUID, int] = field(default_factory=dict)
 
 
 def batches(inputs: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:

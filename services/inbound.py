@@ -8,6 +8,7 @@ string "2" is a wrong type, not a number).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -294,10 +295,9 @@ class Envelope(BaseModel):
         return dict(self.model_extra or {})
 
 
-class InboundEvent(BaseModel):
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
     """A valid inbound event: its envelope, typed data and canonical body hash."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     envelope: Envelope
     data: Data

@@ -6,20 +6,23 @@ its rejected inputs are saved together, or not at all.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID
 
 import structlog
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from domain.config import Config
 from domain.errors import DomainError, UnknownCategory
-from domain.model import Aggregate, Provenance
 from services.application import CasetrailApplication, retrying
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
-from services.inbound import InboundEvent
+from services.inbound import CaseCategorized, CaseOpened, InboundEvent
 from services.parsing import Invalid, parse_event
 from services.ports import AcceptedInput, Key, RejectedInput
 from services.routing import Target, targets
+from services.stream_heads import StreamHeads
 
 __all__ = ["Ingestion", "IngestCounts", "RawInput"]
 
@@ -29,6 +32,10 @@ DEFAULT_BATCH_SIZE = 500
 
 
 class Ingestion(CasetrailApplication):
+    def __init__(self, env: dict[str, str], config: Config) -> None:
+        super().__init__(env, config)
+        self.heads = StreamHeads(self.ledger.stream_heads)
+
     def ingest(
         self,
         inputs: Iterable[RawInput],
@@ -36,13 +43,43 @@ class Ingestion(CasetrailApplication):
         on_batch: Callable[[IngestCounts], None] | None = None,
         backfill: bool = False,
     ) -> IngestCounts:
+        """Store ``inputs`` batch by batch, each in one transaction.
+
+        The next batch is decided while the last one is written, as if it had
+        landed: the database works while Python decides. If the last one lost
+        a race with another writer, it is stored again and the next decided again.
+        """
         total = IngestCounts()
-        for number, batch in enumerate(batches(inputs, batch_size), start=1):
-            counts = self.ingest_batch(batch, number, backfill).counts
+
+        def landed(counts: IngestCounts) -> None:
+            nonlocal total
             total += counts
             if on_batch is not None:
                 on_batch(counts)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="casetrail-writer") as writer:
+            landing: tuple[PreparedBatch, Future[None]] | None = None
+            for number, batch in enumerate(batches(inputs, batch_size), start=1):
+                prepared = self._prepare(batch, number, backfill, ahead=landing[0] if landing else None)
+                if landing is not None:
+                    counts, raced = self._land(*landing, backfill)
+                    landed(counts)
+                    if raced:
+                        prepared = self._prepare(batch, number, backfill)
+                landing = (prepared, writer.submit(self._write, prepared))
+            if landing is not None:
+                landed(self._land(*landing, backfill)[0])
         return total
+
+    def _land(self, prepared: PreparedBatch, writing: Future[None], backfill: bool) -> tuple[IngestCounts, bool]:
+        """Wait for a batch's write; True if it raced another writer and was stored again."""
+        try:
+            writing.result()
+        except IntegrityError:
+            self.heads.forget()
+            return self.ingest_batch(prepared.inputs, prepared.number, backfill).counts, True
+        self.heads.advance(prepared.heads)
+        return prepared.counts, False
 
     def ingest_batch(self, batch: Sequence[RawInput], number: int = 1, backfill: bool = False) -> PreparedBatch:
         """Store one batch, re-reading and retrying if another writer got there first.
@@ -53,7 +90,12 @@ class Ingestion(CasetrailApplication):
 
         def store() -> PreparedBatch:
             prepared = self._prepare(batch, number, backfill)
-            self._write(prepared)
+            try:
+                self._write(prepared)
+            except IntegrityError:
+                self.heads.forget()
+                raise
+            self.heads.advance(prepared.heads)
             return prepared
 
         return retrying(store)
@@ -62,8 +104,12 @@ class Ingestion(CasetrailApplication):
         self.recorder.insert_events(prepared.stored, accepted=prepared.accepted, rejects=prepared.rejects)
         log.info("batch stored", batch=prepared.number, size=len(prepared.inputs), **vars(prepared.counts))
 
-    def _prepare(self, batch: Sequence[RawInput], number: int, backfill: bool) -> PreparedBatch:
-        """Decide a batch: what is rejected, duplicate or new, and the events the new inputs record."""
+    def _prepare(self, batch: Sequence[RawInput], number: int, backfill: bool,
+                 ahead: PreparedBatch | None = None) -> PreparedBatch:
+        """Decide a batch: what is rejected, duplicate or new, and the events the new inputs record.
+
+        ``ahead`` is a batch being written now: its keys and heads count as stored.
+        """
         receipt = Receipt(datetime.now(timezone.utc), backfill)
         prepared = PreparedBatch(number, batch)
         fresh: dict[Key, tuple[RawInput, InboundEvent]] = {}
@@ -75,44 +121,50 @@ class Ingestion(CasetrailApplication):
             else:
                 fresh[result.key] = (item, result)
 
+        landing = {(a.source, a.id): a.body_hash for a in ahead.accepted} if ahead else {}
+        for key in [key for key in fresh if key in landing]:
+            item, event = fresh.pop(key)
+            self._seen_before(prepared, receipt, item, event, landing[key])
         for key, stored_hash in self.ledger.stored_hashes(list(fresh)).items():
             item, event = fresh.pop(key)
             self._seen_before(prepared, receipt, item, event, stored_hash)
 
         planned = [(item, event, targets(event.envelope.type, event.data)) for item, event in fresh.values()]
-        streams = self.current_streams({t.aggregate_id for _, _, found in planned for t in found})
-        changed: dict[UUID, Aggregate] = {}
+        prepared.heads = self.heads.of((target.aggregate_id for _, _, found in planned for target in found),
+                                       ahead=ahead.heads if ahead else None)
+
         for item, event, found in planned:
             try:
                 self._check_category(event)
-                self._record_fact(self._provenance(event, receipt), found, streams, changed)
             except DomainError as error:
                 self._reject(prepared, receipt, item, str(error))
                 continue
+            prepared.stored.extend(self._record_fact(event, receipt, found, prepared.heads))
             envelope = event.envelope
             prepared.accepted.append(
                 AcceptedInput(envelope.source, envelope.id, envelope.type, event.body_hash, receipt.at))
-        prepared.stored = [self.mapper.to_stored_event(event)
-                           for aggregate in changed.values() for event in aggregate.collect_events()]
         prepared.counts.accepted = len(prepared.accepted)
         prepared.counts.rejected = len(prepared.rejects)
         return prepared
 
-    def _record_fact(self, provenance: Provenance, found: list[Target], streams: dict[UUID, Aggregate],
-                changed: dict[UUID, Aggregate]) -> None:
-        # Check every target before changing any, so a rejected input leaves no trace.
+    def _record_fact(self, event: InboundEvent, receipt: Receipt, found: list[Target],
+                     heads: dict[UUID, int]) -> list[StoredEvent]:
+        """The stored events that append ``event`` to each stream it speaks of, advancing their heads."""
+        provenance = self._provenance(event, receipt)
+        stored = []
         for target in found:
-            existing = streams.get(target.aggregate_id)
-            if existing is not None:
-                existing.check_fact_is_new(provenance)
-        for target in found:
-            recorded = target.aggregate_class.record(streams.get(target.aggregate_id), target.aggregate_id,
-                                                     target.event_class, provenance=provenance, **target.fields)
-            streams[target.aggregate_id] = changed[target.aggregate_id] = recorded
+            head = heads[target.aggregate_id]
+            fact = target.aggregate_class.next_fact(target.aggregate_id, head, target.event_class,
+                                                    provenance=provenance, **target.fields)
+            heads[target.aggregate_id] = head + 1
+            stored.append(self.mapper.to_stored_event(fact))
+        return stored
 
     def _check_category(self, event: InboundEvent) -> None:
-        category = getattr(event.data, "category", None)
-        if category is not None and category not in self.config.categories:
+        if not isinstance(event.data, (CaseOpened, CaseCategorized)):
+            return
+        category = event.data.category
+        if category not in self.config.categories:
             raise UnknownCategory(f"data.category: {category!r} is not a configured category "
                                   f"({', '.join(self.config.categories)})")
 
@@ -129,19 +181,19 @@ class Ingestion(CasetrailApplication):
         prepared.rejects.append(RejectedInput(receipt.at, item.entrance, reason, item.raw))
         log.warning("input rejected", batch=prepared.number, entrance=item.entrance, reason=reason, **context)
 
-    def _provenance(self, event: InboundEvent, receipt: Receipt) -> Provenance:
+    def _provenance(self, event: InboundEvent, receipt: Receipt) -> dict[str, Any]:
+        """The facts of the CloudEvent, validated with the event that carries them (``domain.model.Provenance``)."""
         envelope = event.envelope
-        # Every value was validated with the envelope; building the model again would only cost time.
-        return Provenance.model_construct(
-            source=envelope.source,
-            id=envelope.id,
-            type=envelope.type,
-            occurred_at=envelope.time,
-            reported_at=receipt.reported_at(envelope),
-            received_at=receipt.at,
-            department=envelope.department or self.config.departments.for_source(envelope.source),
-            actor=envelope.actor,
-            role=envelope.actorrole,
-            body_hash=event.body_hash,
-            extensions=envelope.extensions,
-        )
+        return {
+            "source": envelope.source,
+            "id": envelope.id,
+            "type": envelope.type,
+            "occurred_at": envelope.time,
+            "reported_at": receipt.reported_at(envelope),
+            "received_at": receipt.at,
+            "department": envelope.department or self.config.departments.for_source(envelope.source),
+            "actor": envelope.actor,
+            "role": envelope.actorrole,
+            "body_hash": event.body_hash,
+            "extensions": envelope.extensions,
+        }

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from services.inbound import DATA_MODELS, Envelope, InboundEvent
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "time", "data")
+READ_ATTRIBUTES = frozenset(Envelope.model_fields)
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def body_hash(document: dict[str, Any]) -> str:
     Stored with every accepted key: changing how it is computed would turn
     old duplicates into conflicts.
     """
-    read = {name: value for name, value in document.items() if name in Envelope.model_fields}
+    read = {name: value for name, value in document.items() if name in READ_ATTRIBUTES}
     return hashlib.sha256(orjson.dumps(read, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 

@@ -39,6 +39,9 @@ class InboundLedger(Protocol):
     def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """The stored events of each of ``ids`` that has any, in version order: one query for a batch."""
 
+    def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The last version of each of ``ids`` that has events: one query for a batch."""
+
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         """The body hash stored for each of ``keys`` that was accepted before."""
 

@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 from uuid import uuid4
 
 import pytest
+from pydantic import ValidationError
 
-from domain.errors import ConflictingFact, DuplicateFact
 from domain.inventory import Inventory
 from domain.model import Provenance
 
@@ -41,11 +41,20 @@ def test_a_stop_sell_on_all_channels_closes_every_channel_until_opened() -> None
     assert not inventory.is_closed_for("ota:booking.com")
 
 
-def test_the_same_fact_twice_on_one_stream_is_a_duplicate_and_another_body_a_conflict() -> None:
-    inventory = Inventory.record(None, uuid4(), Inventory.AvailabilitySet, provenance=facts("1"),
-                                 resource="seaside:standard", night=date(2024, 6, 21), available=4)
-    with pytest.raises(DuplicateFact):
-        inventory.check_fact_is_new(facts("1"))
-    with pytest.raises(ConflictingFact):
-        inventory.check_fact_is_new(facts("1", body_hash="other"))
-    inventory.check_fact_is_new(facts("2"))
+def test_facts_appended_by_their_head_replay_into_the_same_aggregate_as_recorded_ones() -> None:
+    night, stream = date(2024, 6, 21), uuid4()
+    first = Inventory.next_fact(stream, 0, Inventory.Closed, provenance=facts("1"), **closed(night, ["*"]))
+    second = Inventory.next_fact(stream, 1, Inventory.Opened, provenance=facts("2"), **closed(night, ["*"]))
+    assert (first.originator_version, second.originator_version) == (1, 2)
+    assert first.originator_topic == "domain.inventory:Inventory" and second.originator_topic is None
+    recorded = Inventory.record(None, stream, Inventory.Closed, provenance=facts("1"), **closed(night, ["*"]))
+    Inventory.record(recorded, stream, Inventory.Opened, provenance=facts("2"), **closed(night, ["*"]))
+    replayed = second.mutate(first.mutate(None))
+    assert replayed.version == recorded.version == 2
+    assert replayed.closed_channels == recorded.closed_channels == set()
+
+
+def test_a_fact_that_does_not_fit_its_event_is_refused_naming_the_field() -> None:
+    with pytest.raises(ValidationError, match="available"):
+        Inventory.next_fact(uuid4(), 0, Inventory.AvailabilitySet, provenance=facts("1"),
+                            resource="seaside:standard", night=date(2024, 6, 21), available="four")
