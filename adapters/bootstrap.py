@@ -14,6 +14,8 @@ from services.case_desk import CaseDesk
 from services.case_queries import CaseQueries
 from services.detection import DetectorRunner
 from services.ingestion import Ingestion
+from services.report_queries import ReportQueries
+from services.report_view import report_view
 from services.view_runner import ViewRunner
 
 
@@ -26,6 +28,7 @@ class System:
     views: list[ViewRunner]
     detectors: DetectorRunner
     cases: CaseQueries
+    reports: ReportQueries
 
     def catch_up(self) -> int:
         """Bring every view up to the log, then the detectors; their cases need the views again."""
@@ -47,6 +50,8 @@ def bootstrap(settings: Settings) -> System:
     desk = CaseDesk(env=persistence_env(settings.database_url), config=config)
     store = open_view_store(settings.database_url)
     timeline = ViewRunner(ingestion.recorder, store, TIMELINE)
+    queries = CaseQueries(store)
+    reports = ViewRunner(ingestion.recorder, store, report_view(queries), behind=timeline)
     detectors = DetectorRunner(desk, store, timeline, config)
-    return System(config=config, ingestion=ingestion, desk=desk, view_store=store, views=[timeline],
-                  detectors=detectors, cases=CaseQueries(store))
+    return System(config=config, ingestion=ingestion, desk=desk, view_store=store, views=[timeline, reports],
+                  detectors=detectors, cases=queries, reports=ReportQueries(store, reports))

@@ -41,13 +41,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                               "cases": [_case(system, c["case_ref"]) for c in found]})
         stored = system.ingestion.ledger.accepted_counts()
         rejected = len(system.ingestion.ledger.rejected_inputs())
+        top = system.reports.report("top-issues")["top"]
     finally:
         system.close()
     if args.json:
         print_json({"database": f"sqlite:///{database}", "scenarios": scenarios, "stored_by_type": stored,
-                    "rejected": rejected})
+                    "rejected": rejected, "top_issues": top})
     else:
-        _show(scenarios, stored, rejected, database)
+        _show(scenarios, stored, rejected, database, top)
     return 0
 
 
@@ -57,7 +58,8 @@ def _case(system: System, case_ref: str) -> dict[str, Any]:
     return {key: report[key] for key in keep} | {"timeline_entries": len(report["timeline"])}
 
 
-def _show(scenarios: list[dict[str, Any]], stored: dict[str, int], rejected: int, database: Path) -> None:
+def _show(scenarios: list[dict[str, Any]], stored: dict[str, int], rejected: int, database: Path,
+          top: list[dict[str, Any]]) -> None:
     for scenario in scenarios:
         console.print(f"\n[bold]{scenario['scenario']}[/bold]: {scenario['accepted']} events accepted, "
                       f"{scenario['duplicates']} duplicates, {scenario['rejected']} rejected")
@@ -75,5 +77,7 @@ def _show(scenarios: list[dict[str, Any]], stored: dict[str, int], rejected: int
                 evidence = ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"])
                 console.print(f"    [cyan]{factor['department']}[/cyan]: {factor['code']} ({factor['status']}) — "
                               f"{factor['explanation']}\n      evidence: {evidence}", highlight=False)
-    console.print(f"\n{sum(stored.values())} events stored, {rejected} inputs rejected.")
-    console.print(f"Explore: casetrail --database sqlite:///{database} cases   (then: case CASE_REF)")
+    console.print("\nTop issues of all the samples: " + ", ".join(f"{t['category']} {t['count']}" for t in top))
+    console.print(f"{sum(stored.values())} events stored, {rejected} inputs rejected.")
+    console.print(f"Explore: casetrail --database sqlite:///{database} cases   (then: case CASE_REF, "
+                  "report weekly|monthly|top-issues|outstanding|departments)")

@@ -59,6 +59,7 @@ class CaseState:
     opened_at: str | None = None
     opened_by: str | None = None
     holder: str | None = None
+    resolved_at: str | None = None  # the last resolution, while the case stays resolved or closed
     booking_refs: set[str] = field(default_factory=set)
     party_refs: set[str] = field(default_factory=set)
     contact_refs: set[str] = field(default_factory=set)
@@ -86,11 +87,12 @@ def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
         elif row.type == "case.assigned":
             state.holder = data["department"]
         elif row.type == "case.resolved":
-            state.status = "resolved"
+            state.status, state.resolved_at = "resolved", row.occurred_at
         elif row.type == "case.reopened":
-            state.status = "open"
+            state.status, state.resolved_at = "open", None
         elif row.type == "case.closed":
             state.status = "closed"
+            state.resolved_at = state.resolved_at or row.occurred_at
         elif row.type == "case.linked":
             state.booking_refs.update(data.get("booking_refs", []))
             state.party_refs.update(data.get("party_refs", []))

@@ -80,6 +80,9 @@ class CaseQueries:
         raise CaseNotFound(f"case {case}: no such case")
 
     def case_report(self, case: str, moment: Moment = Moment()) -> dict[str, Any]:
+        return self.case_state_and_report(case, moment)[1]
+
+    def case_state_and_report(self, case: str, moment: Moment = Moment()) -> tuple[CaseState, dict[str, Any]]:
         """The case as it stood (``as_of``) and as it was known (``known_at``).
 
         Which events belong to the case is decided by what is known now, so an
@@ -112,7 +115,7 @@ class CaseQueries:
             "factors": state.factor_list(),
             "effort": effort(contact_rows, case_rows),
         })
-        return report
+        return state, report
 
     def contacts_of_party(self, party_ref: str, moment: Moment = Moment()) -> list[str]:
         return self.contacts_where("party_ref = ?", [party_ref], moment)

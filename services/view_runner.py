@@ -28,11 +28,13 @@ Progress = Callable[[int], None]
 
 class ViewRunner:
     def __init__(self, recorder: ApplicationRecorder, store: ViewStore, view: View,
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE, behind: ViewRunner | None = None) -> None:
         self.recorder = recorder
         self.store = store
         self.view = view
         self.batch_size = batch_size
+        # A view that reads another view's tables goes no further in the log than that view has.
+        self.behind = behind
         self._set_up()
 
     def _set_up(self) -> None:
@@ -59,6 +61,8 @@ class ViewRunner:
         """Apply everything recorded so far, or up to position ``until``; returns how many stored events were applied."""
         applied = 0
         position = self.position()
+        if self.behind is not None:
+            until = min(until, self.behind.position()) if until is not None else self.behind.position()
         while until is None or position < until:
             notifications = self.recorder.select_notifications(
                 start=position, limit=self.batch_size, stop=until, inclusive_of_start=False

@@ -48,7 +48,7 @@ def start_worker(database_url: str) -> subprocess.Popen[bytes]:
 
 
 def test_a_view_killed_at_random_points_ends_identical_to_an_uninterrupted_one(database_url: str) -> None:
-    system, (runner, counting) = runners(database_url, batch_size=200)
+    system, (runner, *_, counting) = runners(database_url, batch_size=200)
     try:
         counts = system.ingestion.ingest(inputs(contact_events(EVENTS)), batch_size=1000, backfill=True)
         assert counts.accepted == EVENTS

@@ -1,0 +1,194 @@
+"""The desks' reports (spec ``cases-v1.md``, "Reports"), as pure functions of the
+per-case rows of the reports view.
+
+Numbers are never stored: every report is computed from the rows when asked,
+so a changed definition (bump ``DEFINITION_VERSION``) answers for past periods
+too, from the log, without patching anything.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Iterable
+
+DEFINITION_VERSION = 1
+PRIORITY_ORDER = {"critical": 0, "high": 1, "normal": 2, "low": 3}
+# Upper bounds in days of the outstanding report's age buckets.
+AGE_BUCKETS = [(1, "under 1 day"), (3, "1-3 days"), (7, "3-7 days"), (30, "7-30 days"), (math.inf, "over 30 days")]
+FACTOR_STATUSES = ("proposed", "confirmed", "rejected")
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    case_ref: str
+    category: str
+    priority: str
+    status: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    holder: str | None
+    first_contact: str | None
+    contacts: int
+    transfers: int
+    hold_seconds: int
+    first_contact_resolution: bool
+
+    def open_at(self, moment: datetime) -> bool:
+        return self.opened_at < moment and (self.resolved_at is None or self.resolved_at >= moment)
+
+
+@dataclass(frozen=True)
+class FactorFacts:
+    case_ref: str
+    code: str
+    department: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates ``first`` to ``last`` inclusive, in a time zone: ``start`` <= t < ``end``."""
+
+    first: date
+    last: date
+    zone: tzinfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, datetime.min.time(), self.zone)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), datetime.min.time(), self.zone)
+
+    def holds(self, moment: datetime | None) -> bool:
+        return moment is not None and self.start <= moment < self.end
+
+    def before(self) -> Period:
+        """The period of the same length just before this one."""
+        length = self.last - self.first + timedelta(days=1)
+        return Period(self.first - length, self.first - timedelta(days=1), self.zone)
+
+    def label(self) -> dict[str, str]:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def split(period: Period, unit: str) -> list[Period]:
+    """Calendar weeks (Monday to Sunday) or months, cut to ``period`` so that they sum to it."""
+    parts, first = [], period.first
+    while first <= period.last:
+        if unit == "week":
+            last = first + timedelta(days=6 - first.weekday())
+        else:
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        last = min(last, period.last)
+        parts.append(Period(first, last, period.zone))
+        first = last + timedelta(days=1)
+    return parts
+
+
+def period_report(cases: list[CaseFacts], periods: list[Period]) -> list[dict[str, Any]]:
+    """``weekly`` and ``monthly``: one entry per period."""
+    return [_period(cases, period) for period in periods]
+
+
+def _period(cases: list[CaseFacts], period: Period) -> dict[str, Any]:
+    opened = [c for c in cases if period.holds(c.opened_at)]
+    resolved = [c for c in cases if period.holds(c.resolved_at)]
+    hours = sorted((c.resolved_at - c.opened_at).total_seconds() / 3600 for c in resolved if c.resolved_at)
+    contacted = [c for c in opened if c.contacts]
+    return {
+        **period.label(),
+        "opened": len(opened),
+        "resolved": len(resolved),
+        "open_at_end": sum(1 for c in cases if c.open_at(period.end)),
+        "by_category": _counts_by(opened, resolved, lambda c: c.category),
+        "by_department": _counts_by(opened, resolved, lambda c: c.holder or "unassigned"),
+        "hours_to_resolution": {"median": _round(statistics.median(hours)) if hours else None,
+                                "p90": _round(_percentile(hours, 0.9)) if hours else None},
+        "effort": {
+            "contacts_per_case": _round(sum(c.contacts for c in opened) / len(opened)) if opened else None,
+            "transfers": sum(c.transfers for c in opened),
+            "hold_seconds": sum(c.hold_seconds for c in opened),
+            # Of the cases with any contact: resolved by the first one.
+            "first_contact_resolution": (_round(sum(c.first_contact_resolution for c in contacted) / len(contacted))
+                                         if contacted else None),
+        },
+    }
+
+
+def top_issues(cases: list[CaseFacts], period: Period, top: int) -> list[dict[str, Any]]:
+    now = Counter(c.category for c in cases if period.holds(c.opened_at))
+    before = Counter(c.category for c in cases if period.before().holds(c.opened_at))
+    ranked = sorted(now.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [{"rank": rank, "category": category, "count": count, "previous": before[category],
+             "change": count - before[category]} for rank, (category, count) in enumerate(ranked, start=1)]
+
+
+def outstanding(cases: list[CaseFacts], at: datetime) -> list[dict[str, Any]]:
+    """Cases open at ``at``: critical first, then by priority, oldest first."""
+    still_open = [c for c in cases if c.open_at(at)]
+    still_open.sort(key=lambda c: (PRIORITY_ORDER.get(c.priority, len(PRIORITY_ORDER)), c.opened_at, c.case_ref))
+    items = []
+    for case in still_open:
+        days = (at - case.opened_at).total_seconds() / 86400
+        items.append({"case_ref": case.case_ref, "category": case.category, "priority": case.priority,
+                      "opened_at": rfc3339_moment(case.opened_at), "age_days": _round(days),
+                      "age_bucket": next(label for bound, label in AGE_BUCKETS if days < bound),
+                      "holder": case.holder})
+    return items
+
+
+def outstanding_grid(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """How many open cases of each priority fall in each age bucket."""
+    counts = Counter((item["priority"], item["age_bucket"]) for item in items)
+    priorities = sorted({item["priority"] for item in items}, key=lambda p: PRIORITY_ORDER.get(p, len(PRIORITY_ORDER)))
+    return [{"priority": priority, **{label: counts[(priority, label)] for _, label in AGE_BUCKETS}}
+            for priority in priorities]
+
+
+def departments(cases: list[CaseFacts], factors: list[FactorFacts], period: Period) -> list[dict[str, Any]]:
+    """Where errors come from (the factors naming each department) beside where first contact happened."""
+    in_period = {c.case_ref for c in cases if period.holds(c.opened_at)}
+    first_contacts = Counter(c.first_contact for c in cases if c.case_ref in in_period and c.first_contact)
+    named = [f for f in factors if f.case_ref in in_period]
+    names = sorted({f.department for f in named} | set(first_contacts))
+    report = []
+    for name in names:
+        own = [f for f in named if f.department == name]
+        codes = sorted({f.code for f in own})
+        report.append({
+            "department": name,
+            "first_contact_cases": first_contacts[name],
+            "factors": _statuses(own),
+            "by_code": {code: _statuses(f for f in own if f.code == code) for code in codes},
+        })
+    return report
+
+
+def _statuses(factors: Iterable[FactorFacts]) -> dict[str, int]:
+    counted = Counter(f.status for f in factors)
+    return {status: counted[status] for status in FACTOR_STATUSES}
+
+
+def _counts_by(opened: list[CaseFacts], resolved: list[CaseFacts], key: Any) -> dict[str, dict[str, int]]:
+    opened_by, resolved_by = Counter(map(key, opened)), Counter(map(key, resolved))
+    return {name: {"opened": opened_by[name], "resolved": resolved_by[name]}
+            for name in sorted(set(opened_by) | set(resolved_by))}
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least ``share`` of the values at or below it."""
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def _round(value: float) -> float:
+    return round(value, 2)
+
+
+def rfc3339_moment(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

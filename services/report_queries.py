@@ -1,0 +1,76 @@
+"""Answers ``casetrail report NAME``: reads the reports view and computes the report.
+
+Every answer names the log position the view had reached, and the version
+of the report definitions that computed it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone, tzinfo
+from typing import Any
+
+from projections import reports
+from projections.recorded import moment_of
+from projections.reports import CaseFacts, FactorFacts, Period
+from services.ports import ViewStore
+from services.view_runner import ViewRunner
+
+NAMES = ("weekly", "monthly", "top-issues", "outstanding", "departments")
+DEFAULT_TOP = 6
+
+
+class ReportQueries:
+    def __init__(self, store: ViewStore, view: ViewRunner) -> None:
+        self.store = store
+        self.view = view
+
+    def report(self, name: str, first: date | None = None, last: date | None = None,
+               zone: tzinfo = timezone.utc, top: int = DEFAULT_TOP, now: datetime | None = None) -> dict[str, Any]:
+        """Report ``name`` over dates ``first`` to ``last`` (inclusive, in ``zone``).
+
+        Without dates, the period runs from the first case's opening to the
+        latest opening or resolution. ``outstanding`` looks at the end of
+        ``last`` when it is given, else at ``now``.
+        """
+        if name not in NAMES:
+            raise ValueError(f"report: unknown report {name!r}; choose one of {', '.join(NAMES)}")
+        cases = self.cases()
+        period = Period(first or _default_first(cases, zone), last or _default_last(cases, zone), zone)
+        if period.last < period.first:
+            raise ValueError(f"report: --to {period.last} is before --from {period.first}")
+        document: dict[str, Any] = {"report": name, "definition_version": reports.DEFINITION_VERSION,
+                                    "position": self.view.position(), "tz": str(zone), **period.label()}
+        if name in ("weekly", "monthly"):
+            document["periods"] = reports.period_report(cases, reports.split(period, name.removesuffix("ly")))
+        elif name == "top-issues":
+            document["previous"] = period.before().label()
+            document["top"] = reports.top_issues(cases, period, top)
+        elif name == "outstanding":
+            at = period.end if last else (now or datetime.now(timezone.utc))
+            document["at"] = reports.rfc3339_moment(at.astimezone(timezone.utc))
+            document["cases"] = reports.outstanding(cases, at)
+            document["by_priority_and_age"] = reports.outstanding_grid(document["cases"])
+        else:
+            document["departments"] = reports.departments(cases, self.factors(), period)
+        return document
+
+    def cases(self) -> list[CaseFacts]:
+        rows = self.store.query(
+            "SELECT case_ref, category, priority, status, opened_at, resolved_at, holder, first_contact, contacts, "
+            "transfers, hold_seconds, first_contact_resolution FROM report_cases ORDER BY opened_at, case_ref")
+        return [CaseFacts(r[0], r[1] or "uncategorized", r[2], r[3], moment_of(r[4]), moment_of(r[5]) if r[5] else None,
+                          r[6], r[7], r[8], r[9], r[10], bool(r[11])) for r in rows]
+
+    def factors(self) -> list[FactorFacts]:
+        rows = self.store.query("SELECT case_ref, code, department, status FROM report_factors "
+                                "ORDER BY case_ref, code, department, subject")
+        return [FactorFacts(*row) for row in rows]
+
+
+def _default_first(cases: list[CaseFacts], zone: tzinfo) -> date:
+    return min((c.opened_at for c in cases), default=datetime.now(timezone.utc)).astimezone(zone).date()
+
+
+def _default_last(cases: list[CaseFacts], zone: tzinfo) -> date:
+    moments = [c.opened_at for c in cases] + [c.resolved_at for c in cases if c.resolved_at]
+    return max(moments, default=datetime.now(timezone.utc)).astimezone(zone).date()

@@ -1,0 +1,100 @@
+"""The reports' read model: one row per case with what the reports count, its
+factors, and the subjects that link later events back to it.
+
+It follows the log behind the timeline index. For each batch it finds the
+cases the batch's events touch (their own events, and the bookings, contacts
+and parties they name) and writes those cases' rows again from their case
+reports, in the transaction that moves its position. A row is a function of
+the case report as the index holds it, so a replay rebuilds the same rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from domain.errors import CaseNotFound
+from projections.recorded import Recorded
+from projections.view import View
+from services.case_queries import CaseQueries
+from services.ports import ViewCursor
+
+# Bump when a row is computed differently: the view is then rebuilt from the log.
+VERSION = 1
+TABLES = ["report_cases", "report_factors", "report_subjects"]
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS report_cases ("
+    "case_ref TEXT PRIMARY KEY, category TEXT, priority TEXT NOT NULL, status TEXT NOT NULL, "
+    "opened_at TEXT NOT NULL, resolved_at TEXT, holder TEXT, first_contact TEXT, contacts INTEGER NOT NULL, "
+    "transfers INTEGER NOT NULL, hold_seconds INTEGER NOT NULL, first_contact_resolution INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS report_factors ("
+    "case_ref TEXT NOT NULL, code TEXT NOT NULL, department TEXT NOT NULL, subject TEXT NOT NULL, "
+    "status TEXT NOT NULL, PRIMARY KEY (case_ref, code, department, subject))",
+    "CREATE TABLE IF NOT EXISTS report_subjects ("
+    "kind TEXT NOT NULL, ref TEXT NOT NULL, case_ref TEXT NOT NULL, PRIMARY KEY (kind, ref, case_ref))",
+    # Kept while rebuilding too: every case is written again, and first deleted, many times.
+    "CREATE INDEX IF NOT EXISTS report_subjects_by_case ON report_subjects (case_ref)",
+]
+# The subjects an event may name, and the kind each is filed under.
+SUBJECT_FIELDS = {"booking_ref": "booking", "contact_ref": "contact", "party_ref": "party", "guest_ref": "party"}
+LOOKUP_CHUNK = 400
+
+
+def report_view(queries: CaseQueries) -> View:
+    def write(cursor: Any, batch: Sequence[Recorded]) -> None:
+        for case_ref in sorted(_touched(cursor, batch)):
+            _write_case(cursor, queries, case_ref)
+
+    return View(name="reports", version=VERSION, schema=SCHEMA, tables=TABLES, write=write)
+
+
+def _touched(cursor: ViewCursor, batch: Sequence[Recorded]) -> set[str]:
+    cases: set[str] = set()
+    named: dict[str, set[str]] = {}
+    for recorded in batch:
+        if recorded.provenance is None:
+            continue
+        state = recorded.state
+        if state.get("case_ref"):
+            cases.add(state["case_ref"])
+        for field, kind in SUBJECT_FIELDS.items():
+            if state.get(field):
+                named.setdefault(kind, set()).add(state[field])
+    for kind, refs in sorted(named.items()):
+        ordered = sorted(refs)
+        for start in range(0, len(ordered), LOOKUP_CHUNK):
+            chunk = ordered[start : start + LOOKUP_CHUNK]
+            cursor.execute(f"SELECT case_ref FROM report_subjects WHERE kind = ? AND ref IN ({', '.join('?' * len(chunk))})",
+                           [kind, *chunk])
+            cases.update(row[0] for row in cursor.fetchall())
+    return cases
+
+
+def _write_case(cursor: ViewCursor, queries: CaseQueries, case_ref: str) -> None:
+    for table in TABLES:
+        cursor.execute(f"DELETE FROM {table} WHERE case_ref = ?", (case_ref,))
+    try:
+        state, report = queries.case_state_and_report(case_ref)
+    except CaseNotFound:
+        return  # events of a case whose opening has not arrived yet; it is written when it does
+    if state.opened_at is None:
+        return
+    timeline = report["timeline"]
+    opening = next((entry for entry in timeline if entry["type"] == "case.opened"), None)
+    first_contact = next((entry for entry in timeline if entry["type"] == "contact.started"), None)
+    spent = report["effort"]
+    cursor.execute(
+        "INSERT INTO report_cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (case_ref, state.category, state.priority, state.status, state.opened_at, state.resolved_at,
+         state.holder or (opening["department"] if opening else None),
+         first_contact["department"] if first_contact else None,
+         spent["contacts"], spent["transfers"], spent["hold_seconds"], int(spent["first_contact_resolution"])),
+    )
+    cursor.executemany("INSERT INTO report_factors VALUES (?, ?, ?, ?, ?)",
+                       [(case_ref, f["code"], f["department"], f.get("subject", ""), f["status"])
+                        for f in report["factors"]])
+    subjects = report["subjects"]
+    cursor.executemany("INSERT INTO report_subjects VALUES (?, ?, ?)",
+                       [(kind, ref, case_ref) for kind, refs in [("booking", subjects["booking_refs"]),
+                                                                 ("party", subjects["party_refs"]),
+                                                                 ("contact", subjects["contact_refs"])]
+                        for ref in refs])
