@@ -68,32 +68,28 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         return found
 
     def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
-        heads: dict[UUID, int] = {}
-        with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), LOOKUP_CHUNK):
-                chunk = [i.hex for i in ids[start : start + LOOKUP_CHUNK]]
-                c.execute(
-                    f"SELECT originator_id, max(originator_version) FROM {self.events_table_name} "
-                    f"WHERE originator_id IN ({', '.join('?' * len(chunk))}) GROUP BY originator_id",
-                    chunk,
-                )
-                heads.update((UUID(row[0]), row[1]) for row in c.fetchall())
-        return heads
+        rows = self._by_stream("originator_id, max(originator_version)", ids, "GROUP BY originator_id")
+        return {UUID(row[0]): row[1] for row in rows}
 
     def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         streams: dict[UUID, list[StoredEvent]] = {}
+        rows = self._by_stream("originator_id, originator_version, topic, state", ids,
+                               "ORDER BY originator_id, originator_version")
+        for row in rows:
+            stream_id = UUID(row[0])
+            streams.setdefault(stream_id, []).append(StoredEvent(stream_id, row[1], row[2], row[3]))
+        return streams
+
+    def _by_stream(self, columns: str, ids: Sequence[UUID], tail: str) -> list[Any]:
+        """``SELECT columns`` of the events of ``ids``, asked ``LOOKUP_CHUNK`` streams at a time."""
+        rows: list[Any] = []
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(ids), LOOKUP_CHUNK):
                 chunk = [i.hex for i in ids[start : start + LOOKUP_CHUNK]]
-                c.execute(
-                    f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name} "
-                    f"WHERE originator_id IN ({', '.join('?' * len(chunk))}) ORDER BY originator_id, originator_version",
-                    chunk,
-                )
-                for row in c.fetchall():
-                    stream_id = UUID(row[0])
-                    streams.setdefault(stream_id, []).append(StoredEvent(stream_id, row[1], row[2], row[3]))
-        return streams
+                c.execute(f"SELECT {columns} FROM {self.events_table_name} "
+                          f"WHERE originator_id IN ({', '.join('?' * len(chunk))}) {tail}", chunk)
+                rows += c.fetchall()
+        return rows
 
     def rejected_inputs(self) -> list[RejectedInput]:
         with self.datastore.transaction(commit=False) as c:
