@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from domain import ids
 from domain.errors import CaseNotFound
@@ -20,6 +20,8 @@ from services.ports import ViewStore
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM timeline_entries"
 # A party's payment attempts, bookings and contacts this close to a case belong on its timeline.
 AROUND_CASE = timedelta(hours=24)
+# Values in one IN list: within every SQLite build's limit on parameters.
+IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -124,20 +126,51 @@ class CaseQueries:
         return effort(self.rows_of("contact_ref", self.contacts_of_party(party_ref, moment), moment))
 
     def _linked_rows(self, state: CaseState) -> list[Row]:
-        around = self._party_rows_around(state)
-        bookings = sorted(state.booking_refs | {r.booking_ref for r in around if r.type == "booking.created"
-                                                and r.booking_ref})
-        contacts = set(self.contacts_where(f"(case_ref = ?{_or_in('booking_ref', bookings)})",
-                                           [state.case_ref, *bookings]))
-        # The party's contacts around the case belong to it, unless they name another case.
-        contacts |= {r.contact_ref for r in around if r.type == "contact.started" and r.contact_ref
-                     and r.case_ref in (None, state.case_ref)}
-        rows = self.rows_of("booking_ref", bookings)
-        rows += self.rows_of("contact_ref", sorted(contacts | state.contact_refs))
-        rows += [r for r in around if r.type.startswith("payment.")]
-        rows += self._events(state.evidence)
-        rows += self._inventory(rows)
-        return rows
+        rows = self.linked_rows_of([state])[state.case_ref]
+        return rows + self._inventory(rows)
+
+    def cases_with_contacts(self, case_refs: Sequence[str]) -> list[tuple[CaseState, list[Row], list[Row]]]:
+        """Each opened case of ``case_refs``, as known now, with its own rows and the contact
+        events linked to it (those its report counts for effort), read for all at once."""
+        own: dict[str, list[Row]] = {}
+        for row in self.rows_of("case_ref", case_refs, also="type LIKE 'case.%'"):
+            own.setdefault(str(row.case_ref), []).append(row)
+        states = [state for state in (fold_case(ref, own[ref]) for ref in sorted(own)) if state.opened_at is not None]
+        linked = self.linked_rows_of(states)
+        return [(state, own[state.case_ref], [r for r in linked[state.case_ref]
+                                              if r.contact_ref and r.type.startswith("contact.")])
+                for state in states]
+
+    def linked_rows_of(self, states: Sequence[CaseState]) -> dict[str, list[Row]]:
+        """The events linked to each case beside its own, but for inventory: its bookings' events;
+        the contacts that name the case or its bookings, with all their events; the party's payment
+        attempts, bookings and contacts (unless they name another case) within a day of the opening;
+        and its evidence. Read in a few queries for all ``states``."""
+        around = self._party_rows_around(states)
+        bookings = {s.case_ref: s.booking_refs | {r.booking_ref for r in around[s.case_ref]
+                                                  if r.type == "booking.created" and r.booking_ref}
+                    for s in states}
+        every_booking = sorted(set().union(*bookings.values()))
+        started = self.rows_of("case_ref", [s.case_ref for s in states], also="type = 'contact.started'")
+        started += self.rows_of("booking_ref", every_booking, also="type = 'contact.started'")
+        contacts = {s.case_ref: set(s.contact_refs) for s in states}
+        for state in states:
+            contacts[state.case_ref] |= {r.contact_ref for r in started if r.contact_ref and (
+                r.case_ref == state.case_ref or r.booking_ref in bookings[state.case_ref])}
+            # The party's contacts around the case belong to it, unless they name another case.
+            contacts[state.case_ref] |= {r.contact_ref for r in around[state.case_ref] if r.type == "contact.started"
+                                         and r.contact_ref and r.case_ref in (None, state.case_ref)}
+        by_booking = _grouped(self.rows_of("booking_ref", every_booking), lambda r: r.booking_ref)
+        by_contact = _grouped(self.rows_of("contact_ref", sorted(set().union(*contacts.values()))),
+                              lambda r: r.contact_ref)
+        evidence = _grouped(self._events(set().union(*(s.evidence for s in states))), lambda r: (r.source, r.source_id))
+        return {
+            s.case_ref: [*(r for ref in sorted(bookings[s.case_ref]) for r in by_booking.get(ref, [])),
+                         *(r for ref in sorted(contacts[s.case_ref]) for r in by_contact.get(ref, [])),
+                         *(r for r in around[s.case_ref] if r.type.startswith("payment.")),
+                         *(r for key in sorted(s.evidence) for r in evidence.get(key, []))]
+            for s in states
+        }
 
     def _events(self, keys: set[tuple[str, str]]) -> list[Row]:
         by_source: dict[str, list[str]] = {}
@@ -150,24 +183,36 @@ class CaseQueries:
         started = self.rows(f"type = 'contact.started' AND {where}", params, moment)
         return sorted({r.contact_ref for r in started if r.contact_ref})
 
-    def rows_of(self, column: str, values: Iterable[str], moment: Moment = Moment()) -> list[Row]:
-        values = list(values)
-        if not values:
-            return []
-        return self.rows(f"{column} IN ({_marks(values)})", values, moment)
+    def rows_of(self, column: str, values: Iterable[str], moment: Moment = Moment(), also: str = "",
+                also_params: Sequence[Any] = ()) -> list[Row]:
+        """The rows whose ``column`` is one of ``values`` (and that meet the condition ``also``)."""
+        values, found = list(values), list[Row]()
+        condition = f" AND {also}" if also else ""
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            found += self.rows(f"{column} IN ({_marks(chunk)}){condition}", [*chunk, *also_params], moment)
+        return found
 
-    def _party_rows_around(self, state: CaseState) -> list[Row]:
-        """The party's payment attempts, bookings and contacts within a day of the case opening."""
-        if not state.party_refs or state.opened_at is None:
-            return []
-        opened = moment_of(state.opened_at)
-        window = [instant_of(opened - AROUND_CASE), instant_of(opened + AROUND_CASE)]
-        parties = sorted(state.party_refs)
-        return self.rows(
-            "type IN ('payment.failed', 'payment.succeeded', 'booking.created', 'contact.started') "
-            f"AND occurred_at BETWEEN ? AND ? AND party_ref IN ({_marks(parties)})",
-            [*window, *parties],
-        )
+    def _party_rows_around(self, states: Sequence[CaseState]) -> dict[str, list[Row]]:
+        """Each case's party's payment attempts, bookings and contacts within a day of its opening."""
+        found: dict[str, list[Row]] = {s.case_ref: [] for s in states}
+        windows = {s.case_ref: (instant_of(moment_of(s.opened_at) - AROUND_CASE),
+                                instant_of(moment_of(s.opened_at) + AROUND_CASE))
+                   for s in states if s.party_refs and s.opened_at is not None}
+        if not windows:
+            return found
+        parties = sorted(set().union(*(s.party_refs for s in states if s.case_ref in windows)))
+        rows = self.rows_of(
+            "party_ref", parties,
+            also="type IN ('payment.failed', 'payment.succeeded', 'booking.created', 'contact.started') "
+                 "AND occurred_at BETWEEN ? AND ?",
+            also_params=[min(w[0] for w in windows.values()), max(w[1] for w in windows.values())])
+        for state in states:
+            if state.case_ref in windows:
+                first, last = windows[state.case_ref]
+                found[state.case_ref] = [r for r in rows if r.party_ref in state.party_refs
+                                         and first <= r.occurred_at <= last]
+        return found
 
     def _inventory(self, rows: list[Row]) -> list[Row]:
         """The inventory updates of the resources and nights the case's bookings hold, and their acknowledgements."""
@@ -179,12 +224,15 @@ class CaseQueries:
         return found + self.rows_of("update_id", sorted({r.source_id for r in found}))
 
 
+def _grouped(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, list[Row]]:
+    groups: dict[Any, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
-
-
-def _or_in(column: str, values: list[str]) -> str:
-    return f" OR {column} IN ({_marks(values)})" if values else ""
 
 
 def _proactive(state: CaseState, contact_rows: list[Row]) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from domain.errors import CaseNotFound
+from projections.case_report import CaseState, Row, effort
 from projections.recorded import Recorded
 from projections.view import View
 from services.case_queries import CaseQueries
@@ -41,8 +41,7 @@ LOOKUP_CHUNK = 400
 
 def report_view(queries: CaseQueries) -> View:
     def write(cursor: Any, batch: Sequence[Recorded]) -> None:
-        for case_ref in sorted(_touched(cursor, batch)):
-            _write_case(cursor, queries, case_ref)
+        _write_cases(cursor, queries, sorted(_touched(cursor, batch)))
 
     return View(name="reports", version=VERSION, schema=SCHEMA, tables=TABLES, write=write)
 
@@ -69,32 +68,28 @@ def _touched(cursor: ViewCursor, batch: Sequence[Recorded]) -> set[str]:
     return cases
 
 
-def _write_case(cursor: ViewCursor, queries: CaseQueries, case_ref: str) -> None:
+def _write_cases(cursor: ViewCursor, queries: CaseQueries, case_refs: list[str]) -> None:
     for table in TABLES:
-        cursor.execute(f"DELETE FROM {table} WHERE case_ref = ?", (case_ref,))
-    try:
-        state, report = queries.case_state_and_report(case_ref)
-    except CaseNotFound:
-        return  # events of a case whose opening has not arrived yet; it is written when it does
-    if state.opened_at is None:
-        return
-    timeline = report["timeline"]
-    opening = next((entry for entry in timeline if entry["type"] == "case.opened"), None)
-    first_contact = next((entry for entry in timeline if entry["type"] == "contact.started"), None)
-    spent = report["effort"]
-    cursor.execute(
-        "INSERT INTO report_cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_ref, state.category, state.priority, state.status, state.opened_at, state.resolved_at,
-         state.holder or (opening["department"] if opening else None),
-         first_contact["department"] if first_contact else None,
-         spent["contacts"], spent["transfers"], spent["hold_seconds"], int(spent["first_contact_resolution"])),
-    )
+        cursor.executemany(f"DELETE FROM {table} WHERE case_ref = ?", [(ref,) for ref in case_refs])
+    # A case whose opening has not arrived yet has no row; it gets one when the opening does.
+    found = queries.cases_with_contacts(case_refs)
+    cursor.executemany("INSERT INTO report_cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [_case_row(state, own, contacts) for state, own, contacts in found])
     cursor.executemany("INSERT INTO report_factors VALUES (?, ?, ?, ?, ?)",
-                       [(case_ref, f["code"], f["department"], f.get("subject", ""), f["status"])
-                        for f in report["factors"]])
-    subjects = report["subjects"]
+                       [(state.case_ref, f["code"], f["department"], f.get("subject", ""), f["status"])
+                        for state, _, _ in found for f in state.factor_list()])
     cursor.executemany("INSERT INTO report_subjects VALUES (?, ?, ?)",
-                       [(kind, ref, case_ref) for kind, refs in [("booking", subjects["booking_refs"]),
-                                                                 ("party", subjects["party_refs"]),
-                                                                 ("contact", subjects["contact_refs"])]
-                        for ref in refs])
+                       [(kind, ref, state.case_ref) for state, _, contacts in found
+                        for kind, refs in [("booking", state.booking_refs), ("party", state.party_refs),
+                                           ("contact", {r.contact_ref for r in contacts})]
+                        for ref in sorted(filter(None, refs))])
+
+
+def _case_row(state: CaseState, own: list[Row], contacts: list[Row]) -> tuple[Any, ...]:
+    """What the reports count of one case, as its case report (``casetrail case``) shows it."""
+    opening = min((r for r in own if r.type == "case.opened"), key=lambda r: r.order)
+    first_contact = min((r for r in contacts if r.type == "contact.started"), key=lambda r: r.order, default=None)
+    spent = effort(contacts, own)
+    return (state.case_ref, state.category, state.priority, state.status, state.opened_at, state.resolved_at,
+            state.holder or opening.department, first_contact.department if first_contact else None,
+            spent["contacts"], spent["transfers"], spent["hold_seconds"], int(spent["first_contact_resolution"]))

@@ -158,3 +158,22 @@ def test_a_new_definition_of_the_case_rows_recomputes_past_periods_from_the_log(
         assert ReportQueries(system.view_store, newer).report("monthly", *JUNE_DATES) == expected
     finally:
         system.close()
+
+
+def test_each_case_row_counts_what_its_case_report_shows(database_url: str) -> None:
+    ingest(database_url, *sorted(SCENARIOS.glob("*.jsonl")))
+    system = bootstrap(Settings(database_url=database_url))
+    try:
+        system.catch_up()
+        rows = {c.case_ref: c for c in system.reports.cases()}
+        assert len(rows) == len(system.cases.list_cases()) == 48
+        for case_ref, row in rows.items():
+            shown = system.cases.case_report(case_ref)
+            spent = shown["effort"]
+            assert (row.status, row.priority, row.category) == (shown["status"], shown["priority"], shown["category"])
+            assert (row.contacts, row.transfers, row.hold_seconds, row.first_contact_resolution) == (
+                spent["contacts"], spent["transfers"], spent["hold_seconds"], spent["first_contact_resolution"])
+            contacts = [e for e in shown["timeline"] if e["type"] == "contact.started"]
+            assert row.first_contact == (contacts[0]["department"] if contacts else None)
+    finally:
+        system.close()
