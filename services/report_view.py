@@ -80,9 +80,13 @@ def _write_cases(cursor: ViewCursor, queries: CaseQueries, case_refs: list[str])
                         for state, _, _ in found for f in state.factor_list()])
     cursor.executemany("INSERT INTO report_subjects VALUES (?, ?, ?)",
                        [(kind, ref, state.case_ref) for state, _, contacts in found
-                        for kind, refs in [("booking", state.booking_refs), ("party", state.party_refs),
-                                           ("contact", {r.contact_ref for r in contacts})]
-                        for ref in sorted(filter(None, refs))])
+                        for kind, refs in _subjects(state, contacts) for ref in sorted(refs)])
+
+
+def _subjects(state: CaseState, contacts: list[Row]) -> list[tuple[str, set[str]]]:
+    """Where later events about the case will point: its bookings, parties and contacts."""
+    return [("booking", state.booking_refs), ("party", state.party_refs),
+            ("contact", {r.contact_ref for r in contacts if r.contact_ref})]
 
 
 def _case_row(state: CaseState, own: list[Row], contacts: list[Row]) -> tuple[Any, ...]:
