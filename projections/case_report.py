@@ -7,9 +7,10 @@ them, so the same events give the same report whatever order they arrived in.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+
+import orjson
 
 from domain import ids
 from projections.recorded import moment_of, rfc3339
@@ -43,7 +44,7 @@ class Row:
 
     @property
     def data(self) -> dict[str, Any]:
-        return json.loads(self.details)  # type: ignore[no-any-return]
+        return orjson.loads(self.details)  # type: ignore[no-any-return]
 
     @property
     def order(self) -> tuple[str, str, int]:

@@ -8,7 +8,7 @@ resource sold out (spec ``cases-v1.md``, contributing factors).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from domain.config import Departments, Windows
@@ -28,7 +28,56 @@ class NightFacts:
     stop_sells: list[Row]  # inventory.closed covering the night
     reopenings: list[Row]  # inventory.opened covering the night
     acknowledgements: list[Row]  # of those updates
-    bookings: list[Row]  # created, modified and cancelled events of every booking that ever held the night
+    bookings: list[BookingHistory]  # of every booking that ever held the night
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a booking held after one of its events: units of a resource from one night to another."""
+
+    resource: str
+    first: int  # date ordinals
+    last: int
+    units: int
+
+    def on(self, resource: str, night: int) -> int:
+        return self.units if self.resource == resource and self.first <= night <= self.last else 0
+
+
+@dataclass(frozen=True)
+class BookingHistory:
+    """A booking's events in the order they happened, each with what it left the booking
+    holding (None once cancelled). Built once, it answers for every night."""
+
+    booking_ref: str
+    channel: str
+    department: str  # the selling channel's
+    steps: tuple[tuple[Row, Holding | None], ...]
+
+
+def history(rows: list[Row], departments: Departments) -> BookingHistory | None:
+    """A booking's history from its created, modified and cancelled events, or None before it was created."""
+    created = next((r for r in rows if r.type == "booking.created"), None)
+    if created is None:
+        return None
+    channel = created.data["channel"]
+    # A stop-sell speaks to the channel that sold; a walk-in or phone sale to whoever made it.
+    department = departments.for_source(channel) if ":" in channel else created.department
+    terms = dict(created.data)
+    steps = []
+    for row in sorted((r for r in rows if r.type in BOOKING_TYPES), key=lambda r: r.order):
+        if row.type == "booking.modified":
+            terms.update(row.data["changes"])
+        steps.append((row, None if row.type == "booking.cancelled" else _holding(terms)))
+    return BookingHistory(str(created.booking_ref), channel, department, tuple(steps))
+
+
+BOOKING_TYPES = ("booking.created", "booking.modified", "booking.cancelled")
+
+
+def _holding(terms: dict[str, Any]) -> Holding:
+    first = date.fromisoformat(str(terms["date"])).toordinal()
+    return Holding(terms["resource"], first, first + int(terms.get("nights", 1)) - 1, int(terms.get("units", 1)))
 
 
 @dataclass(frozen=True)
@@ -40,13 +89,13 @@ class Sale:
     department: str  # the selling channel's
 
 
-def detect(facts: NightFacts, departments: Departments, windows: Windows) -> Finding | None:
+def detect(facts: NightFacts, windows: Windows) -> Finding | None:
     if not facts.availability:
         return None
     latest_availability = max(facts.availability, key=lambda r: r.order)
     available = int(latest_availability.data["available"])
     sold, sold_out_at, over = 0, None, []
-    for sale, change in _holdings(facts, departments):
+    for sale, change in _holdings(facts):
         sold += change
         if change > 0 and sold > available:
             over.append(sale)
@@ -64,45 +113,27 @@ def detect(facts: NightFacts, departments: Departments, windows: Windows) -> Fin
         category="overbooking",
         priority="high",
         summary=f"{facts.resource} {facts.night} sold beyond the {available} available",
-        booking_refs=tuple(sorted({r.booking_ref for r in facts.bookings if r.booking_ref})),
+        booking_refs=tuple(sorted({b.booking_ref for b in facts.bookings})),
         evidence=tuple(sorted(set(evidence))),
     )
 
 
-def _holdings(facts: NightFacts, departments: Departments) -> list[tuple[Sale, int]]:
+def _holdings(facts: NightFacts) -> list[tuple[Sale, int]]:
     """How many units of the night each booking event took (or gave back), in the order they happened.
 
     A booking holds the night while its resource and dates cover it; a change
     of dates, resource or units, or a cancellation, moves units in or out.
     """
+    night = date.fromisoformat(facts.night).toordinal()
     changes: list[tuple[Sale, int]] = []
-    by_booking: dict[str | None, list[Row]] = {}
-    for row in facts.bookings:
-        by_booking.setdefault(row.booking_ref, []).append(row)
-    for rows in by_booking.values():
-        created = next((r for r in rows if r.type == "booking.created"), None)
-        if created is None:
-            continue
-        channel = created.data["channel"]
-        # A stop-sell speaks to the channel that sold; a walk-in or phone sale to whoever made it.
-        department = departments.for_source(channel) if ":" in channel else created.department
-        terms = dict(created.data)
+    for booking in facts.bookings:
         held = 0
-        for row in sorted(rows, key=lambda r: r.order):
-            if row.type == "booking.modified":
-                terms.update(row.data["changes"])
-            holding = 0 if row.type == "booking.cancelled" else _units_on(terms, facts.resource, facts.night)
-            if holding != held:
-                changes.append((Sale(row, channel, department), holding - held))
-                held = holding
+        for row, holding in booking.steps:
+            units = holding.on(facts.resource, night) if holding is not None else 0
+            if units != held:
+                changes.append((Sale(row, booking.channel, booking.department), units - held))
+                held = units
     return sorted(changes, key=lambda change: change[0].row.order)
-
-
-def _units_on(terms: dict[str, Any], resource: str, night: str) -> int:
-    first = date.fromisoformat(str(terms["date"]))
-    last = first + timedelta(days=int(terms.get("nights", 1)) - 1)
-    covers = terms["resource"] == resource and first <= date.fromisoformat(night) <= last
-    return int(terms.get("units", 1)) if covers else 0
 
 
 def _factor(found: Sale, sold_out_at: Row | None, facts: NightFacts, available: int,

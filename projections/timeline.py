@@ -30,6 +30,12 @@ SCHEMA = [
     "actor TEXT, role TEXT, summary TEXT NOT NULL, booking_ref TEXT, contact_ref TEXT, case_ref TEXT, "
     "party_ref TEXT, resource TEXT, night_from TEXT, night_to TEXT, update_id TEXT, details TEXT NOT NULL, "
     "PRIMARY KEY (source, source_id))",
+    # One row per service date an entry names, so that a night's events are found by an exact
+    # key rather than by a range scan over every earlier night of the resource. A change of
+    # dates that names no resource is filed under the resource ''.
+    "CREATE TABLE IF NOT EXISTS timeline_nights ("
+    "resource TEXT NOT NULL, night TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT NOT NULL, "
+    "PRIMARY KEY (resource, night, source, source_id))",
 ]
 INDEXES = {
     f"timeline_by_{name}": f"CREATE INDEX IF NOT EXISTS timeline_by_{name} ON timeline_entries ({columns})"
@@ -37,7 +43,7 @@ INDEXES = {
                           ("party", "party_ref"), ("resource", "resource, night_from"), ("update", "update_id"),
                           ("type", "type")]
 }
-TABLES = ["timeline_entries"]
+TABLES = ["timeline_entries", "timeline_nights"]
 
 
 
@@ -62,10 +68,21 @@ def write(cursor: Any, batch: Sequence[Recorded]) -> None:
     rows = [row for row in map(entry_row, batch) if row is not None]
     if rows:
         cursor.executemany(UPSERT, rows)
+        nights = [night for row in rows for night in night_rows(row)]
+        if nights:
+            cursor.executemany("INSERT INTO timeline_nights VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", nights)
+
+
+def night_rows(row: tuple[Any, ...]) -> list[tuple[str, str, str, str]]:
+    source, source_id, resource, first, last = row[0], row[1], row[16], row[17], row[18]
+    if not first or not last:
+        return []
+    start, count = date.fromisoformat(first), (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
+    return [(resource or "", (start + timedelta(days=n)).isoformat(), source, source_id) for n in range(count)]
 
 
 # Bump the version when rows are computed differently: the view is then rebuilt from the log.
-TIMELINE = View(name="timeline", version=4, schema=SCHEMA, tables=TABLES, write=write, indexes=INDEXES)
+TIMELINE = View(name="timeline", version=5, schema=SCHEMA, tables=TABLES, write=write, indexes=INDEXES)
 
 
 def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:

@@ -18,6 +18,8 @@ from projections.timeline import COLUMNS
 from services.ports import ViewStore
 
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM timeline_entries"
+ON_NIGHTS = (f"{', '.join('t.' + c for c in COLUMNS)} FROM timeline_nights n "
+             "JOIN timeline_entries t ON t.source = n.source AND t.source_id = n.source_id")
 # A party's payment attempts, bookings and contacts this close to a case belong on its timeline.
 AROUND_CASE = timedelta(hours=24)
 # Values in one IN list: within every SQLite build's limit on parameters.
@@ -49,6 +51,20 @@ class CaseQueries:
     def rows(self, where: str, params: Sequence[Any], moment: Moment = Moment()) -> list[Row]:
         time_sql, time_params = moment.clause()
         return [Row(*r) for r in self.store.query(f"{SELECT} WHERE {where}{time_sql}", [*params, *time_params])]
+
+    def rows_on_nights(self, resource: str, first: str, last: str) -> list[Row]:
+        """The entries naming ``resource`` on a night from ``first`` to ``last``, and the changes
+        of dates on those nights that name no resource (their booking's resource is elsewhere)."""
+        unique = {(r.source, r.source_id): r for rows in self.rows_by_night(resource, first, last).values() for r in rows}
+        return list(unique.values())
+
+    def rows_by_night(self, resource: str, first: str, last: str) -> dict[str, list[Row]]:
+        """``rows_on_nights``, night by night."""
+        nights: dict[str, list[Row]] = {}
+        for found in self.store.query(f"SELECT n.night, {ON_NIGHTS} WHERE n.resource IN (?, '') "
+                                      "AND n.night BETWEEN ? AND ?", [resource, first, last]):
+            nights.setdefault(found[0], []).append(Row(*found[1:]))
+        return nights
 
     def case_refs(self) -> list[str]:
         return [r[0] for r in self.store.query(
@@ -216,12 +232,13 @@ class CaseQueries:
 
     def _inventory(self, rows: list[Row]) -> list[Row]:
         """The inventory updates of the resources and nights the case's bookings hold, and their acknowledgements."""
-        found: list[Row] = []
+        found: dict[tuple[str, str], Row] = {}
         for resource, first, last in sorted({(r.resource, r.night_from, r.night_to) for r in rows
-                                             if r.booking_ref and r.resource}):
-            found += self.rows("resource = ? AND type LIKE 'inventory.%' AND night_from <= ? AND night_to >= ?",
-                               [resource, last, first])
-        return found + self.rows_of("update_id", sorted({r.source_id for r in found}))
+                                             if r.booking_ref and r.resource and r.night_from and r.night_to}):
+            found.update(((r.source, r.source_id), r) for r in self.rows_on_nights(resource, first, last)
+                         if r.type.startswith("inventory.") and r.resource == resource)
+        updates = sorted(found.values(), key=lambda r: r.order)
+        return updates + self.rows_of("update_id", sorted({r.source_id for r in updates}))
 
 
 def _grouped(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, list[Row]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Iterator
 
 from domain.config import Config
 from projections import overbooking, payment_failures, procedures, service_signals
@@ -27,8 +28,12 @@ NAME = "detectors"
 # Detectors record events, not rows: replaying the log does not run them again.
 NIGHTLY = ("booking.created", "inventory.set", "inventory.closed", "inventory.opened")
 VERSION = 1
+# A night touched by many batches is evaluated once per batch: a backlog is read in large ones.
+DEFAULT_BATCH_SIZE = 50_000
 # A booking or stop-sell longer than this is checked on its first nights only.
 MAX_NIGHTS_CHECKED = 62
+# Touched nights further apart than this are read separately.
+RUN_GAP_DAYS = 31
 
 
 @dataclass
@@ -46,7 +51,7 @@ class Scope:
 
 class DetectorRunner:
     def __init__(self, desk: CaseDesk, store: ViewStore, timeline: ViewRunner, config: Config,
-                 batch_size: int = 2000) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.desk = desk
         self.store = store
         self.timeline = timeline
@@ -102,8 +107,8 @@ class DetectorRunner:
     def evaluate(self, scope: Scope) -> list[Finding]:
         windows = self.config.windows
         findings: list[Finding] = []
-        for resource, night in sorted(scope.nights | self._nights_of(scope)):
-            finding = overbooking.detect(self._night_facts(resource, night), self.config.departments, windows)
+        for facts in self._night_facts(scope.nights | self._nights_of(scope)):
+            finding = overbooking.detect(facts, windows)
             findings += [finding] if finding else []
         for party in sorted(scope.payers):
             failures = self.cases.rows("type = 'payment.failed' AND party_ref = ?", [party])
@@ -112,7 +117,9 @@ class DetectorRunner:
             contacts = self.cases.contacts_of_party(party)
             finding = service_signals.detect(party, self.cases.rows_of("contact_ref", contacts), windows)
             findings += [self._in_party_case(finding)] if finding else []
-        for booking_ref in sorted(scope.bookings):
+        # A missed step goes on the case that names the booking: bookings without one are not looked at.
+        with_cases = self.cases.rows_of("booking_ref", sorted(scope.bookings), also="type = 'case.opened'")
+        for booking_ref in sorted({str(r.booking_ref) for r in with_cases}):
             findings += self._procedures(booking_ref)
         return [self._with_known_times(finding) for finding in findings]
 
@@ -124,32 +131,50 @@ class DetectorRunner:
         for source, event_id in (e for f in finding.factors for e in f.evidence):
             by_source.setdefault(source, set()).add(event_id)
         for source, event_ids in sorted(by_source.items()):
-            for row in self.cases.rows_of("source_id", sorted(event_ids)):
-                if row.source == source:
-                    reported[(row.source, row.source_id)] = row.reported_at
+            for row in self.cases.rows_of("source_id", sorted(event_ids), also="source = ?", also_params=[source]):
+                reported[(row.source, row.source_id)] = row.reported_at
         factors = tuple(replace(f, known_at=max([f.at, *(reported[e] for e in f.evidence if e in reported)]))
                         for f in finding.factors)
         opening = min(factors, key=lambda f: (f.at, f.known_at))
         return replace(finding, factors=factors, known_at=opening.known_at)
 
-    def _night_facts(self, resource: str, night: str) -> overbooking.NightFacts:
-        covering = "night_from <= ? AND night_to >= ?"
-        inventory = self.cases.rows(f"type LIKE 'inventory.%' AND resource = ? AND {covering}", [resource, night, night])
-        # Bookings created for the night, or moved to it later (a change of dates names no resource);
-        # two queries, so that each can use the (resource, night) index.
-        sold = self.cases.rows(f"type IN ('booking.created', 'booking.modified') AND resource = ? AND {covering}",
-                               [resource, night, night])
-        sold += self.cases.rows(f"type = 'booking.modified' AND resource IS NULL AND {covering}", [night, night])
-        bookings = self.cases.rows_of("booking_ref", sorted({str(r.booking_ref) for r in sold}))
-        stop_sells = [r for r in inventory if r.type == "inventory.closed"]
-        return overbooking.NightFacts(
-            resource=resource, night=night,
-            availability=[r for r in inventory if r.type == "inventory.set"],
-            stop_sells=stop_sells,
-            reopenings=[r for r in inventory if r.type == "inventory.opened"],
-            acknowledgements=self.cases.rows_of("update_id", sorted({r.source_id for r in stop_sells})),
-            bookings=[r for r in bookings if r.type in ("booking.created", "booking.modified", "booking.cancelled")],
-        )
+    def _night_facts(self, nights: set[tuple[str, str]]) -> Iterator[overbooking.NightFacts]:
+        """What the index knows of each night, read per resource and run of nights: a booking
+        that holds many of them is read, and its history built, once."""
+        by_resource: dict[str, list[str]] = {}
+        for resource, night in sorted(nights):
+            by_resource.setdefault(resource, []).append(night)
+        for resource, wanted in by_resource.items():
+            for run in _runs(wanted):
+                yield from self._run_facts(resource, run)
+
+    def _run_facts(self, resource: str, run: list[str]) -> Iterator[overbooking.NightFacts]:
+        on_nights = self.cases.rows_by_night(resource, run[0], run[-1])
+        rows = [row for night_rows in on_nights.values() for row in night_rows]
+        # Bookings created for these nights or moved to them later (a change of dates names no resource).
+        sold = sorted({str(r.booking_ref) for r in rows if r.type in ("booking.created", "booking.modified")})
+        by_booking: dict[str, list[Row]] = {}
+        for row in self.cases.rows_of("booking_ref", sold):
+            by_booking.setdefault(str(row.booking_ref), []).append(row)
+        histories = {ref: found for ref, booking_rows in by_booking.items()
+                     if (found := overbooking.history(booking_rows, self.config.departments)) is not None}
+        updates = sorted({r.source_id for r in rows if r.type == "inventory.closed" and r.resource == resource})
+        acknowledgements = self.cases.rows_of("update_id", updates)
+        for night in run:
+            here = on_nights.get(night, [])
+            inventory = [r for r in here if r.type.startswith("inventory.") and r.resource == resource]
+            stop_sells = [r for r in inventory if r.type == "inventory.closed"]
+            stopped = {r.source_id for r in stop_sells}
+            yield overbooking.NightFacts(
+                resource=resource, night=night,
+                availability=[r for r in inventory if r.type == "inventory.set"],
+                stop_sells=stop_sells,
+                reopenings=[r for r in inventory if r.type == "inventory.opened"],
+                acknowledgements=[r for r in acknowledgements if r.update_id in stopped],
+                bookings=[histories[ref] for ref in sorted({str(r.booking_ref) for r in here
+                                                            if r.type in ("booking.created", "booking.modified")})
+                          if ref in histories],
+            )
 
     def _nights_of(self, scope: Scope) -> set[tuple[str, str]]:
         """Nights touched indirectly: by changing or cancelling a booking, or by acknowledging a stop-sell."""
@@ -205,6 +230,17 @@ class DetectorRunner:
                 finding = procedures.detect(name, procedure, trigger, steps, latest, cases[0])
                 found += [finding] if finding else []
         return found
+
+
+def _runs(nights: list[str]) -> list[list[str]]:
+    """Sorted nights cut where a month or more lies between two, so that no read spans the gap."""
+    runs: list[list[str]] = []
+    for night in nights:
+        if runs and (date.fromisoformat(night) - date.fromisoformat(runs[-1][-1])).days <= RUN_GAP_DAYS:
+            runs[-1].append(night)
+        else:
+            runs.append([night])
+    return runs
 
 
 def _nights(first: str, last: str) -> list[str]:
