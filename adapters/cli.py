@@ -20,7 +20,7 @@ from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
 from rich.table import Table
 
-from adapters import case_commands, demo, factor_commands, kafka_commands, report_commands
+from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
 from adapters.bootstrap import bootstrap
 from adapters.interpreter import tune_for_batches
 from adapters.config_file import ConfigError
@@ -100,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     one.set_defaults(run=case_commands.case)
 
     report_commands.add_parser(commands, common, positive_int)
+    import_commands.add_parser(commands, common, positive_int)
     factor_commands.add_parsers(commands, common)
     kafka_commands.add_parsers(commands, common, positive_int)
 
