@@ -24,7 +24,8 @@ def peak_resident_mb() -> float:
 if __name__ == "__main__":
     system = bootstrap(Settings(database_url=sys.argv[1]))
     started = time.perf_counter()
-    applied = sum(runner.rebuild() for runner in system.views)
+    # Every view reads the whole log: the events rebuilt are the log's, however many views.
+    applied = max(runner.rebuild() for runner in system.views)
     seconds = time.perf_counter() - started
     system.close()
     print(json.dumps({"events": applied, "seconds": seconds, "peak_rss_mb": peak_resident_mb()}))

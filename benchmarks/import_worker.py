@@ -1,0 +1,23 @@
+"""Imports the hotel booking data set through the command line in a process of its own,
+so that its peak memory is the import's alone; prints one JSON line with the figures."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+import time
+
+from adapters.cli import main
+from benchmarks.rebuild_worker import peak_resident_mb
+
+if __name__ == "__main__":
+    url, path = sys.argv[1], sys.argv[2]
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        status = main(["--database", url, "import", "hotel-bookings", path, "--json"])
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"import failed with status {status}")
+    print(json.dumps({**json.loads(printed.getvalue()), "seconds": seconds, "peak_rss_mb": peak_resident_mb()}))
