@@ -10,12 +10,13 @@ the case report as the index holds it, so a replay rebuilds the same rows.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Sequence
 
 from projections.case_report import CaseState, Row, effort
-from projections.recorded import Recorded
+from projections.recorded import Recorded, instant, moment_of
 from projections.view import View
-from services.case_queries import CaseQueries
+from services.case_queries import AROUND_CASE, CaseQueries
 from services.ports import ViewCursor
 
 # Bump when a row is computed differently: the view is then rebuilt from the log.
@@ -34,8 +35,8 @@ SCHEMA = [
     # Kept while rebuilding too: every case is written again, and first deleted, many times.
     "CREATE INDEX IF NOT EXISTS report_subjects_by_case ON report_subjects (case_ref)",
 ]
-# The subjects an event may name, and the kind each is filed under.
-SUBJECT_FIELDS = {"booking_ref": "booking", "contact_ref": "contact", "party_ref": "party", "guest_ref": "party"}
+# The subjects an event may name, and the kind each is filed under (parties apart: see _touched).
+SUBJECT_FIELDS = {"booking_ref": "booking", "contact_ref": "contact"}
 LOOKUP_CHUNK = 400
 
 
@@ -48,24 +49,40 @@ def report_view(queries: CaseQueries) -> View:
 
 def _touched(cursor: ViewCursor, batch: Sequence[Recorded]) -> set[str]:
     cases: set[str] = set()
-    named: dict[str, set[str]] = {}
+    named: dict[str, set[str]] = {"booking": set(), "contact": set()}
+    parties: dict[str, list[datetime]] = {}  # when the batch's events naming each party occurred
     for recorded in batch:
-        if recorded.provenance is None:
+        facts, state = recorded.provenance, recorded.state
+        if facts is None:
             continue
-        state = recorded.state
         if state.get("case_ref"):
             cases.add(state["case_ref"])
         for field, kind in SUBJECT_FIELDS.items():
             if state.get(field):
-                named.setdefault(kind, set()).add(state[field])
+                named[kind].add(state[field])
+        party = state.get("party_ref") or state.get("guest_ref")
+        if party:
+            parties.setdefault(party, []).append(moment_of(instant(facts["occurred_at"])))
     for kind, refs in sorted(named.items()):
-        ordered = sorted(refs)
-        for start in range(0, len(ordered), LOOKUP_CHUNK):
-            chunk = ordered[start : start + LOOKUP_CHUNK]
-            cursor.execute(f"SELECT case_ref FROM report_subjects WHERE kind = ? AND ref IN ({', '.join('?' * len(chunk))})",
+        for chunk in _chunks(sorted(refs)):
+            cursor.execute(f"SELECT case_ref FROM report_subjects WHERE kind = ? AND ref IN ({_marks(chunk)})",
                            [kind, *chunk])
             cases.update(row[0] for row in cursor.fetchall())
+    # A party's event belongs to its cases opened within a day of it, as on the case report.
+    for chunk in _chunks(sorted(parties)):
+        cursor.execute("SELECT s.ref, s.case_ref, c.opened_at FROM report_subjects s JOIN report_cases c "
+                       f"ON c.case_ref = s.case_ref WHERE s.kind = 'party' AND s.ref IN ({_marks(chunk)})", chunk)
+        cases.update(case_ref for party, case_ref, opened_at in cursor.fetchall()
+                     if any(abs(moment_of(opened_at) - at) <= AROUND_CASE for at in parties[party]))
     return cases
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[start : start + LOOKUP_CHUNK] for start in range(0, len(values), LOOKUP_CHUNK)]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
 
 
 def _write_cases(cursor: ViewCursor, queries: CaseQueries, case_refs: list[str]) -> None:
