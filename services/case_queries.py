@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Sequence
 from domain import ids
 from domain.errors import CaseNotFound
 from projections.case_report import CaseState, Row, case_summary, effort, fold_case, timeline_entry
-from projections.recorded import instant_of, moment_of, rfc3339
+from projections.recorded import instant_of, moment_of
 from projections.timeline import COLUMNS
 from services.ports import ViewStore
 
