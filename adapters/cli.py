@@ -25,6 +25,7 @@ from adapters.bootstrap import bootstrap
 from adapters.interpreter import tune_for_batches
 from adapters.config_file import ConfigError
 from adapters.database import DatabaseURLError, redacted
+from adapters.exit_status import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 from adapters.jsonl import InputError, check_readable, read_inputs
 from adapters.kafka_topics import DEFAULT_BOOTSTRAP
 from adapters.logs import configure_logging
@@ -34,7 +35,6 @@ from adapters.settings import Settings
 from domain.errors import DomainError
 from services.ports import RejectedInput
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 
 log = structlog.get_logger("casetrail.cli")
 

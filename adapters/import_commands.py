@@ -11,11 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from adapters import hotel_bookings
 from adapters.bootstrap import bootstrap
+from adapters.exit_status import EXIT_OK, EXIT_REJECTED
 from adapters.output import print_json
 from adapters.settings import Settings
 from services.ingestion import IngestCounts, RawInput
-
-EXIT_REJECTED = 3
 
 
 def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
@@ -54,4 +53,4 @@ def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
         print_json(summary)
     else:
         print(f"{len(stays)} rows, {len(lines)} events: {counts}")
-    return EXIT_REJECTED if counts.rejected else 0
+    return EXIT_REJECTED if counts.rejected else EXIT_OK
