@@ -21,6 +21,7 @@ from services.view_runner import ViewRunner
 
 @dataclass
 class System:
+    settings: Settings
     config: Config
     ingestion: Ingestion
     desk: CaseDesk
@@ -53,5 +54,5 @@ def bootstrap(settings: Settings) -> System:
     queries = CaseQueries(store)
     reports = ViewRunner(ingestion.recorder, store, report_view(queries), behind=timeline)
     detectors = DetectorRunner(desk, store, timeline, config)
-    return System(config=config, ingestion=ingestion, desk=desk, view_store=store, views=[timeline, reports],
+    return System(settings=settings, config=config, ingestion=ingestion, desk=desk, view_store=store, views=[timeline, reports],
                   detectors=detectors, cases=queries, reports=ReportQueries(store, reports))

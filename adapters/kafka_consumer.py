@@ -4,13 +4,14 @@ Each poll is one batch and one database transaction. Offsets are committed
 only after that transaction and after the batch's rejects are on the
 dead-letter topic, so a crash anywhere redelivers the batch; redelivered
 records are duplicates by their ``(source, id)``, never second events.
+The views and detectors follow the log in a process of their own
+(``adapters.view_follower``), so storing never waits for them.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from typing import Callable, Sequence, TypeVar
 
 import psycopg
@@ -23,6 +24,7 @@ from kafka.structs import OffsetAndMetadata
 from adapters.bootstrap import System
 from adapters.kafka_records import RecordInput, record_input, rejected_headers
 from adapters.kafka_topics import KafkaSettings, ensure_topics
+from adapters.view_follower import ViewFollower
 from services.batches import IngestCounts
 from services.ports import RejectedInput
 
@@ -32,9 +34,6 @@ T = TypeVar("T")
 
 DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.OperationalError)
 FIRST_BACKOFF_S = 0.5
-# Views and detectors catch up when the topic is quiet, and at least this often
-# under load: once per batch would cost them more than the batch itself.
-CATCH_UP_EVERY_S = 2.0
 LONGEST_BACKOFF_S = 30.0
 
 
@@ -59,10 +58,13 @@ class InboundConsumer:
             enable_idempotence=True, acks="all", **kafka.client_options()))
 
     def run(self, on_batch: Callable[[IngestCounts], None] | None = None) -> IngestCounts:
-        """Consume until ``stop`` is set; the batch in hand is finished first."""
+        """Consume until ``stop`` is set; the batch in hand is finished first.
+
+        Returns once the views and detectors have caught up with what was stored.
+        """
+        follower = ViewFollower(self.system.settings)
+        follower.start()  # it first catches up with what an earlier run stored
         try:
-            self._with_backoff("database", self.system.catch_up)  # what an earlier run stored but did not project
-            caught_up = time.monotonic()
             while not self.stop.is_set():
                 polled = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
                 records = [record for batch in polled.values() for record in batch]
@@ -71,12 +73,11 @@ class InboundConsumer:
                                            for r in records])
                     if on_batch is not None:
                         on_batch(counts)
-                if not records or time.monotonic() - caught_up >= CATCH_UP_EVERY_S:
-                    self._with_backoff("database", self.system.catch_up)
-                    caught_up = time.monotonic()
-            self._with_backoff("database", self.system.catch_up)
+                follower.keep_alive()
         except Stopped as stopped:
             log.warning("stopped while waiting; the uncommitted batch will be read again", waiting_for=str(stopped))
+        finally:
+            follower.stop()
         return self.counts
 
     def close(self) -> None:

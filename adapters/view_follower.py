@@ -1,0 +1,104 @@
+"""The views and detectors of a long-running entrance, in a process of their own.
+
+``casetrail consume`` stores what arrives; the views and detectors follow the
+log behind it. In the consumer's own process they took most of its time (the
+detectors read the index night by night), so the consumer stored a few
+thousand events a second where storing alone does ten thousand. Here they run
+on the other core, catching up as soon as there is something new, so cases
+and alerts stay a moment behind the input instead of waiting for a pause.
+
+Both processes follow the log from tracked positions that each batch claims
+in its own transaction, so a follower left running by a killed consumer and
+the next consumer's follower never apply an event twice.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+from multiprocessing.synchronize import Event
+
+import psycopg
+import structlog
+from eventsourcing.persistence import PersistenceError
+
+from adapters.bootstrap import bootstrap
+from adapters.interpreter import tune_for_batches
+from adapters.logs import configure_logging
+from adapters.settings import Settings
+
+log = structlog.get_logger("casetrail.views")
+
+DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.OperationalError)
+# How often an idle follower looks at the log again.
+IDLE_WAIT_S = 0.2
+FIRST_BACKOFF_S = 0.5
+LONGEST_BACKOFF_S = 30.0
+
+
+class ViewFollower:
+    """Starts the follower process, restarts it if it dies, and stops it once it has caught up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        # Spawned, not forked: the parent holds database connections and broker threads.
+        self._context = multiprocessing.get_context("spawn")
+        self._stop = self._context.Event()
+        self._process: multiprocessing.process.BaseProcess | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> None:
+        self._process = self._context.Process(target=follow, name="casetrail-views",
+                                              args=(self._settings, self._stop, os.getpid()))
+        self._process.start()
+        log.info("views and detectors follow the log in their own process", pid=self._process.pid)
+
+    def keep_alive(self) -> None:
+        """Start the follower again if it ended without being asked to."""
+        if self._process is not None and not self._process.is_alive() and not self._stop.is_set():
+            log.error("the views and detectors process ended; starting it again", exit_code=self._process.exitcode)
+            self.start()
+
+    def stop(self) -> None:
+        """Ask the follower to catch up with everything stored so far, and wait until it has."""
+        self._stop.set()
+        if self._process is not None:
+            self._process.join()
+            if self._process.exitcode != 0:
+                log.error("the views and detectors process failed", exit_code=self._process.exitcode)
+            self._process = None
+
+
+def follow(settings: Settings, stop: Event, parent_pid: int) -> None:
+    """The follower process: catch up, wait for more, until asked to stop or the parent is gone."""
+    # Ctrl-C reaches the whole process group; the parent decides when the follower stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    configure_logging(settings.log_level)
+    tune_for_batches()
+    system = bootstrap(settings)
+    delay = FIRST_BACKOFF_S
+    try:
+        while True:
+            stopping = stop.is_set()
+            try:
+                applied = system.catch_up()
+            except DATABASE_ERRORS as error:
+                log.warning("database unavailable; retrying", error=str(error).strip().split("\n")[0],
+                            retry_in_s=delay)
+                if stop.wait(delay) or os.getppid() != parent_pid:
+                    return  # what is left is caught up by the next follower
+                delay = min(delay * 2, LONGEST_BACKOFF_S)
+                continue
+            delay = FIRST_BACKOFF_S
+            if stopping or os.getppid() != parent_pid:
+                return  # caught up with all the parent stored, or the parent was killed
+            if not applied:
+                stop.wait(IDLE_WAIT_S)
+    finally:
+        system.close()

@@ -1,0 +1,73 @@
+"""The views and detectors of ``casetrail consume``, in a process of their own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from adapters.bootstrap import bootstrap
+from adapters.settings import Settings
+from adapters.view_follower import ViewFollower
+from tests.conftest import all_scenario_lines, inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_follower_finds_the_same_cases_as_catching_up_in_process(database_url: str, tmp_path: Path) -> None:
+    lines = all_scenario_lines()
+    followed = bootstrap(Settings(database_url=database_url))
+    inline = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'inline.db'}"))
+    try:
+        follower = ViewFollower(followed.settings)
+        follower.start()
+        assert followed.ingestion.ingest(inputs(lines), backfill=True).accepted == len(lines)
+        follower.stop()  # returns once it has caught up with everything stored before
+        assert inline.ingestion.ingest(inputs(lines), backfill=True).accepted == len(lines)
+        inline.catch_up()
+
+        assert followed.cases.list_cases() == inline.cases.list_cases()
+        assert len(followed.cases.list_cases()) >= 48
+        assert followed.catch_up() == 0, "the follower left nothing to apply"
+    finally:
+        followed.close()
+        inline.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child of this process that exited stays a zombie until reaped: it is gone all the same.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+def test_a_follower_whose_parent_is_killed_ends_by_itself(sqlite_url: str) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from adapters.logs import configure_logging\n"
+         "from adapters.settings import Settings\n"
+         "from adapters.view_follower import ViewFollower\n"
+         "configure_logging()\n"
+         "follower = ViewFollower(Settings(database_url=sys.argv[1]))\n"
+         "follower.start()\n"
+         "print(follower.pid, flush=True)\n"
+         "time.sleep(60)\n",
+         sqlite_url],
+        cwd=ROOT, stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    follower_pid = int(parent.stdout.readline())
+    time.sleep(1.0)  # long enough for the follower to be up and idle
+    assert _alive(follower_pid)
+    parent.kill()
+    parent.wait()
+
+    deadline = time.monotonic() + 20
+    while _alive(follower_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(follower_pid), "the follower outlived its killed parent"
