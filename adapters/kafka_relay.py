@@ -19,8 +19,11 @@ import orjson
 import structlog
 from eventsourcing.persistence import StoredEvent
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from kafka.producer.future import FutureRecordMetadata
 
 from adapters.bootstrap import System
+from adapters.kafka_partitioner import RememberingPartitioner
 from adapters.kafka_topics import KafkaSettings, ensure_topics
 from projections.case_report import Row, case_summary, fold_case
 from projections.recorded import Recorded, instant, rfc3339
@@ -34,6 +37,8 @@ POSITION_HEADER = "casetrail_position"
 CLOUDEVENT = b"application/cloudevents+json"  # events: structured-mode CloudEvents
 PLAIN_JSON = b"application/json"  # case summaries and alerts: casetrail's own documents (spec cases-v1.md)
 ALERT_PRIORITIES = {"high", "critical"}
+FIRST_BACKOFF_S = 0.5
+LONGEST_BACKOFF_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -43,13 +48,12 @@ class RelayTopics:
     alerts: str = "casetrail.alerts"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Message:
     topic: str
-    key: str
+    key: bytes
     value: dict[str, Any]
-    position: int
-    content_type: bytes = PLAIN_JSON
+    headers: list[tuple[str, bytes]]
 
 
 class Relay:
@@ -60,7 +64,7 @@ class Relay:
         self.stop = stop or threading.Event()
         ensure_topics(kafka, [topics.events, topics.cases, topics.alerts])
         self.producer = KafkaProducer(enable_idempotence=True, acks="all", linger_ms=5, batch_size=256 * 1024,
-                                      **kafka.client_options())
+                                      partitioner=RememberingPartitioner(), **kafka.client_options())
         view = View(name="relay", version=1, schema=[], tables=[], write=self._publish)
         self.runner = ViewRunner(system.ingestion.recorder, system.view_store, view, batch_size)
         self.published = 0
@@ -70,9 +74,19 @@ class Relay:
 
     def run(self, idle_wait_s: float = 0.5) -> int:
         """Publish until ``stop`` is set, then return how many events were relayed."""
+        delay = FIRST_BACKOFF_S
         while not self.stop.is_set():
-            # One batch at a time, so a stop request is honoured between batches.
-            if not self.runner.catch_up(until=self.runner.position() + self.runner.batch_size):
+            try:
+                # One batch at a time, so a stop request is honoured between batches.
+                relayed = self.runner.catch_up(until=self.runner.position() + self.runner.batch_size)
+            except KafkaError as error:
+                # The batch's position was not committed: it is published again, whole.
+                log.warning("broker did not take the batch; retrying", error=str(error), retry_in_s=delay)
+                self.stop.wait(delay)
+                delay = min(delay * 2, LONGEST_BACKOFF_S)
+                continue
+            delay = FIRST_BACKOFF_S
+            if not relayed:
                 self.stop.wait(idle_wait_s)
         return self.published
 
@@ -82,39 +96,49 @@ class Relay:
     def _publish(self, _cursor: Any, batch: Sequence[Recorded]) -> None:
         # Called inside the transaction that moves the relay's position: the
         # position commits only if every message below reached the broker.
-        for message in self.messages(batch):
-            self.producer.send(message.topic, key=message.key.encode(), value=orjson.dumps(message.value),
-                               headers=[("content-type", message.content_type),
-                                        (POSITION_HEADER, str(message.position).encode())])
+        sent: list[FutureRecordMetadata] = [
+            self.producer.send(message.topic, key=message.key, value=orjson.dumps(message.value),
+                               headers=message.headers)
+            for message in self.messages(batch)]
         self.producer.flush()
+        for delivery in sent:  # flush() returns even when a message failed after its retries
+            if delivery.failed():
+                raise delivery.exception
         self.published += len(batch)
         log.info("batch relayed", events=len(batch), position=batch[-1].position)
 
     def messages(self, batch: Sequence[Recorded]) -> Iterator[Message]:
         cases = CaseHistory(self.system, [r for r in batch if _is_case_event(r)])
         for recorded in batch:
-            yield Message(self.topics.events, str(recorded.stream_id), event_document(recorded), recorded.position,
-                          CLOUDEVENT)
+            stream = str(recorded.stream_id)
+            position = (POSITION_HEADER, str(recorded.position).encode())
+            facts = recorded.provenance
+            occurred = rfc3339(instant(facts["occurred_at"])) if facts else rfc3339(recorded.recorded_at)
+            yield Message(self.topics.events, stream.encode(), event_document(recorded, stream, occurred),
+                          [("content-type", CLOUDEVENT), position])
             summary = cases.after(recorded)
             if summary is not None:
-                yield Message(self.topics.cases, summary["case_id"], case_change(recorded, summary),
-                              recorded.position)
-            alert = alert_document(recorded, summary)
+                yield Message(self.topics.cases, summary["case_id"].encode(), case_change(recorded, summary, occurred),
+                              [("content-type", PLAIN_JSON), position])
+            alert = alert_document(recorded, summary, occurred)
             if alert is not None:
-                yield Message(self.topics.alerts, summary["case_id"] if summary else str(recorded.stream_id),
-                              alert, recorded.position)
+                key = summary["case_id"] if summary else stream
+                yield Message(self.topics.alerts, key.encode(), alert, [("content-type", PLAIN_JSON), position])
 
 
-def event_document(recorded: Recorded) -> dict[str, Any]:
-    """A recorded event as a structured CloudEvent, with casetrail's times and department."""
+def event_document(recorded: Recorded, stream: str, occurred: str) -> dict[str, Any]:
+    """A recorded event as a structured CloudEvent, with casetrail's times and department.
+
+    ``stream`` is its stream id as text, ``occurred`` its ``time`` as published.
+    """
     facts = recorded.provenance or {}
     document = {
         "specversion": "1.0",
-        "id": f"{recorded.stream_id}:{recorded.version}",
+        "id": f"{stream}:{recorded.version}",
         "source": "casetrail",
         "type": facts.get("type", recorded.state.get("originator_topic", "")),
-        "subject": str(recorded.stream_id),
-        "time": rfc3339(instant(facts["occurred_at"])) if facts else rfc3339(recorded.recorded_at),
+        "subject": stream,
+        "time": occurred,
         "datacontenttype": "application/json",
         "position": recorded.position,
         "recordedat": rfc3339(recorded.recorded_at),
@@ -131,13 +155,12 @@ def event_document(recorded: Recorded) -> dict[str, Any]:
     return document
 
 
-def case_change(recorded: Recorded, summary: dict[str, Any]) -> dict[str, Any]:
+def case_change(recorded: Recorded, summary: dict[str, Any], occurred: str) -> dict[str, Any]:
     facts = recorded.provenance or {}
-    return {**summary, "change": facts.get("type"), "changed_at": rfc3339(instant(facts["occurred_at"])),
-            "position": recorded.position}
+    return {**summary, "change": facts.get("type"), "changed_at": occurred, "position": recorded.position}
 
 
-def alert_document(recorded: Recorded, summary: dict[str, Any] | None) -> dict[str, Any] | None:
+def alert_document(recorded: Recorded, summary: dict[str, Any] | None, occurred: str) -> dict[str, Any] | None:
     """An alert while the customer may still be waiting: a case a detector opened
     before anyone called (proactive), a high or critical case, an executive escalation."""
     facts = recorded.provenance or {}
@@ -155,7 +178,7 @@ def alert_document(recorded: Recorded, summary: dict[str, Any] | None) -> dict[s
     data = inbound_data(recorded.state)
     return {
         "reasons": reasons,
-        "at": rfc3339(instant(facts["occurred_at"])),
+        "at": occurred,
         "department": facts.get("department"),
         "event": {"source": facts.get("source"), "id": facts.get("id"), "type": kind},
         "case": summary,
