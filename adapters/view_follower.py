@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import threading
 from multiprocessing.synchronize import Event
 
 import psycopg
@@ -53,7 +54,9 @@ class ViewFollower:
         return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
-        self._process = self._context.Process(target=follow, name="casetrail-views",
+        # Daemonic: should the parent leave without stopping it, its exit sends the
+        # follower SIGTERM (finish the catch-up in hand) instead of waiting for it forever.
+        self._process = self._context.Process(target=follow, name="casetrail-views", daemon=True,
                                               args=(self._settings, self._stop, os.getpid()))
         self._process.start()
         log.info("views and detectors follow the log in their own process", pid=self._process.pid)
@@ -78,20 +81,23 @@ def follow(settings: Settings, stop: Event, parent_pid: int) -> None:
     """The follower process: catch up, wait for more, until asked to stop or the parent is gone."""
     # Ctrl-C reaches the whole process group; the parent decides when the follower stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    # SIGTERM (the parent's exit, or a supervisor's): finish the catch-up in hand and leave. Not
+    # ``stop.set()``: the handler may run while this process holds the shared event's lock.
+    terminated = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: terminated.set())
     configure_logging(settings.log_level)
     tune_for_batches()
     system = bootstrap(settings)
     delay = FIRST_BACKOFF_S
     try:
         while True:
-            stopping = stop.is_set()
+            stopping = stop.is_set() or terminated.is_set()
             try:
                 applied = system.catch_up()
             except DATABASE_ERRORS as error:
                 log.warning("database unavailable; retrying", error=str(error).strip().split("\n")[0],
                             retry_in_s=delay)
-                if stop.wait(delay) or os.getppid() != parent_pid:
+                if stop.wait(delay) or terminated.is_set() or os.getppid() != parent_pid:
                     return  # what is left is caught up by the next follower
                 delay = min(delay * 2, LONGEST_BACKOFF_S)
                 continue

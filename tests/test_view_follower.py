@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -46,7 +47,8 @@ def _alive(pid: int) -> bool:
         return stat.read().split(") ", 1)[1][0] != "Z"
 
 
-def test_a_follower_whose_parent_is_killed_ends_by_itself(sqlite_url: str) -> None:
+def _start_parent(database_url: str, then: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A process that starts a follower, prints its pid, then runs ``then``."""
     parent = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
@@ -57,17 +59,43 @@ def test_a_follower_whose_parent_is_killed_ends_by_itself(sqlite_url: str) -> No
          "follower = ViewFollower(Settings(database_url=sys.argv[1]))\n"
          "follower.start()\n"
          "print(follower.pid, flush=True)\n"
-         "time.sleep(60)\n",
-         sqlite_url],
+         f"{then}\n",
+         database_url],
         cwd=ROOT, stdout=subprocess.PIPE)
     assert parent.stdout is not None
-    follower_pid = int(parent.stdout.readline())
+    return parent, int(parent.stdout.readline())
+
+
+def _ends_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _alive(pid)
+
+
+def test_a_follower_whose_parent_is_killed_ends_by_itself(sqlite_url: str) -> None:
+    parent, follower_pid = _start_parent(sqlite_url, "time.sleep(60)")
     time.sleep(1.0)  # long enough for the follower to be up and idle
     assert _alive(follower_pid)
     parent.kill()
     parent.wait()
+    assert _ends_within(follower_pid, 20), "the follower outlived its killed parent"
 
-    deadline = time.monotonic() + 20
-    while _alive(follower_pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(follower_pid), "the follower outlived its killed parent"
+
+def test_a_parent_that_leaves_without_stopping_its_follower_ends_with_it(sqlite_url: str) -> None:
+    parent, follower_pid = _start_parent(sqlite_url, "time.sleep(1.0)")
+    assert parent.wait(timeout=20) == 0
+    assert _ends_within(follower_pid, 20)
+
+
+def test_a_follower_sent_sigterm_ends(sqlite_url: str) -> None:
+    parent, follower_pid = _start_parent(sqlite_url, "time.sleep(60)")
+    try:
+        time.sleep(1.0)
+        for _ in range(5):  # whatever it is doing when the signal lands
+            os.kill(follower_pid, signal.SIGTERM)
+            time.sleep(0.05)
+        assert _ends_within(follower_pid, 20)
+    finally:
+        parent.kill()
+        parent.wait()
