@@ -31,6 +31,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Cal
 def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
     stays = hotel_bookings.read_stays(args.path)[: args.rows]
     lines = list(hotel_bookings.events(stays))
+    rows, events = len(stays), len(lines)
+    del stays  # the lines are all the ingestion needs, and the views then need the memory
     system = bootstrap(settings)
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -44,13 +46,14 @@ def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
             inputs = (RawInput(line, f"hotel-bookings:{args.path}:{n}") for n, line in enumerate(lines, start=1))
             # A historical record: each event was known when it occurred.
             counts = system.ingestion.ingest(inputs, on_batch=landed, backfill=True)
+            del lines, inputs
             bar.add_task("views and detectors catching up", total=None)
             system.catch_up()
     finally:
         system.close()
-    summary = {"rows": len(stays), "events": len(lines), **vars(counts)}
+    summary = {"rows": rows, "events": events, **vars(counts)}
     if args.json:
         print_json(summary)
     else:
-        print(f"{len(stays)} rows, {len(lines)} events: {counts}")
+        print(f"{rows} rows, {events} events: {counts}")
     return EXIT_REJECTED if counts.rejected else EXIT_OK

@@ -91,7 +91,7 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
         return None
     event_type = facts["type"]
     data = inbound_data(recorded.state)
-    resource, first, last = _nights(event_type, data)
+    resource, first, last = nights_named(event_type, data)
     occurred = instant(facts["occurred_at"])
     reported = occurred if facts["reported_at"] == facts["occurred_at"] else instant(facts["reported_at"])
     return (
@@ -99,8 +99,7 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
         occurred, facts["occurred_at"], reported, recorded.recorded_at,
         facts["department"], facts.get("actor"), facts.get("role"), summarize(event_type, data),
         data.get("booking_ref"), data.get("contact_ref"), data.get("case_ref"),
-        data.get("party_ref") or data.get("guest_ref") or next(iter(data.get("party_refs", [])), None),
-        resource, first, last, data.get("update_id"),
+        party_of(data), resource, first, last, data.get("update_id"),
         orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode(),
     )
 
@@ -117,7 +116,12 @@ def inbound_data(state: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _nights(event_type: str, data: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+def party_of(data: dict[str, Any]) -> str | None:
+    """The customer an event speaks of."""
+    return data.get("party_ref") or data.get("guest_ref") or next(iter(data.get("party_refs", [])), None)
+
+
+def nights_named(event_type: str, data: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """The resource and the first and last service dates an event speaks of."""
     if event_type == "inventory.set":
         return data["resource"], data["date"], data["date"]

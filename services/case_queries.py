@@ -66,6 +66,28 @@ class CaseQueries:
             nights.setdefault(found[0], []).append(Row(*found[1:]))
         return nights
 
+    def bookings_by_night(self, resource: str, first: str, last: str) -> dict[str, set[str]]:
+        """The bookings created for or moved to each night of ``resource`` from ``first`` to ``last``
+        (a change of dates names no resource): their references only, for the detectors."""
+        nights: dict[str, set[str]] = {}
+        for night, booking_ref in self.store.query(
+                "SELECT n.night, t.booking_ref FROM timeline_nights n JOIN timeline_entries t "
+                "ON t.source = n.source AND t.source_id = n.source_id WHERE n.resource IN (?, '') "
+                "AND n.night BETWEEN ? AND ? AND t.type IN ('booking.created', 'booking.modified')",
+                [resource, first, last]):
+            nights.setdefault(night, set()).add(str(booking_ref))
+        return nights
+
+    def inventory_by_night(self, resource: str, first: str, last: str) -> dict[str, list[Row]]:
+        """The inventory updates of each night of ``resource`` from ``first`` to ``last``."""
+        nights: dict[str, list[Row]] = {}
+        for found in self.store.query(f"SELECT n.night, {ON_NIGHTS} WHERE n.resource = ? AND n.night BETWEEN ? AND ? "
+                                      "AND t.type >= 'inventory.' AND t.type < 'inventory/'", [resource, first, last]):
+            row = Row(*found[1:])
+            if row.resource == resource:
+                nights.setdefault(found[0], []).append(row)
+        return nights
+
     def case_refs(self) -> list[str]:
         return [r[0] for r in self.store.query(
             "SELECT DISTINCT case_ref FROM timeline_entries WHERE type = 'case.opened'")]
@@ -152,16 +174,17 @@ class CaseQueries:
         for row in self.rows_of("case_ref", case_refs, also="type LIKE 'case.%'"):
             own.setdefault(str(row.case_ref), []).append(row)
         states = [state for state in (fold_case(ref, own[ref]) for ref in sorted(own)) if state.opened_at is not None]
-        linked = self.linked_rows_of(states)
+        linked = self.linked_rows_of(states, of_bookings="type LIKE 'contact.%'")
         return [(state, own[state.case_ref], [r for r in linked[state.case_ref]
                                               if r.contact_ref and r.type.startswith("contact.")])
                 for state in states]
 
-    def linked_rows_of(self, states: Sequence[CaseState]) -> dict[str, list[Row]]:
+    def linked_rows_of(self, states: Sequence[CaseState], of_bookings: str = "") -> dict[str, list[Row]]:
         """The events linked to each case beside its own, but for inventory: its bookings' events;
         the contacts that name the case or its bookings, with all their events; the party's payment
         attempts, bookings and contacts (unless they name another case) within a day of the opening;
-        and its evidence. Read in a few queries for all ``states``."""
+        and its evidence. Read in a few queries for all ``states``; ``of_bookings`` keeps only the
+        bookings' events that meet that condition (an overbooking case holds hundreds of bookings)."""
         around = self._party_rows_around(states)
         bookings = {s.case_ref: s.booking_refs | {r.booking_ref for r in around[s.case_ref]
                                                   if r.type == "booking.created" and r.booking_ref}
@@ -176,7 +199,7 @@ class CaseQueries:
             # The party's contacts around the case belong to it, unless they name another case.
             contacts[state.case_ref] |= {r.contact_ref for r in around[state.case_ref] if r.type == "contact.started"
                                          and r.contact_ref and r.case_ref in (None, state.case_ref)}
-        by_booking = _grouped(self.rows_of("booking_ref", every_booking), lambda r: r.booking_ref)
+        by_booking = _grouped(self.rows_of("booking_ref", every_booking, also=of_bookings), lambda r: r.booking_ref)
         by_contact = _grouped(self.rows_of("contact_ref", sorted(set().union(*contacts.values()))),
                               lambda r: r.contact_ref)
         evidence = _grouped(self._events(set().union(*(s.evidence for s in states))), lambda r: (r.source, r.source_id))

@@ -18,7 +18,7 @@ from projections import overbooking, payment_failures, procedures, service_signa
 from projections.case_report import Row, fold_case
 from projections.findings import Finding
 from projections.recorded import Recorded
-from projections.timeline import entry_row
+from projections.timeline import inbound_data, nights_named, party_of
 from services.case_desk import SOURCE, CaseDesk
 from services.case_queries import CaseQueries
 from services.ports import ViewStore
@@ -28,8 +28,10 @@ NAME = "detectors"
 # Detectors record events, not rows: replaying the log does not run them again.
 NIGHTLY = ("booking.created", "inventory.set", "inventory.closed", "inventory.opened")
 VERSION = 1
-# A night touched by many batches is evaluated once per batch: a backlog is read in large ones.
+# A backlog is read this many events at a time, and the incidents all its batches touch are
+# evaluated once (the index does not change between them), up to EVALUATE_EVERY positions at a time.
 DEFAULT_BATCH_SIZE = 50_000
+EVALUATE_EVERY = 1_000_000
 # A booking or stop-sell longer than this is checked on its first nights only.
 MAX_NIGHTS_CHECKED = 62
 # Touched nights further apart than this are read separately.
@@ -51,13 +53,14 @@ class Scope:
 
 class DetectorRunner:
     def __init__(self, desk: CaseDesk, store: ViewStore, timeline: ViewRunner, config: Config,
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE, evaluate_every: int = EVALUATE_EVERY) -> None:
         self.desk = desk
         self.store = store
         self.timeline = timeline
         self.config = config
         self.cases = CaseQueries(store)
         self.batch_size = batch_size
+        self.evaluate_every = evaluate_every
         with store.transaction() as cursor:
             cursor.execute(TRACKING_SCHEMA)
             cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?) ON CONFLICT (view) DO NOTHING",
@@ -70,39 +73,21 @@ class DetectorRunner:
         """Evaluate everything the timeline index holds; returns how many case events that recorded."""
         recorded, position, limit = 0, self.position(), self.timeline.position()
         while position < limit:
-            notifications = self.desk.recorder.select_notifications(
-                start=position, limit=self.batch_size, stop=limit, inclusive_of_start=False)
-            if not notifications:
+            scope, end = Scope(), position
+            while end < limit and end - position < self.evaluate_every:
+                notifications = self.desk.recorder.select_notifications(
+                    start=end, limit=self.batch_size, stop=limit, inclusive_of_start=False)
+                if not notifications:
+                    break
+                _widen(scope, [Recorded(n.id, decode(n)) for n in notifications])
+                end = notifications[-1].id
+            if end == position:
                 break
-            scope = self._scope([Recorded(n.id, decode(n)) for n in notifications])
             recorded += self.desk.record_findings(self.evaluate(scope))
-            position = notifications[-1].id
+            position = end
             with self.store.transaction() as cursor:
                 cursor.execute("UPDATE casetrail_tracking SET position = ? WHERE view = ?", (position, NAME))
         return recorded
-
-    def _scope(self, batch: list[Recorded]) -> Scope:
-        scope = Scope()
-        for recorded in batch:
-            values = entry_row(recorded)
-            if values is None or recorded.provenance is None or recorded.provenance["source"] == SOURCE:
-                continue  # the detectors' own work, or nothing to look at
-            row = Row(*values)
-            if row.resource and row.night_from and row.night_to and row.type in NIGHTLY:
-                scope.nights |= {(row.resource, night) for night in _nights(row.night_from, row.night_to)}
-            if row.type in ("booking.cancelled", "booking.modified") and row.booking_ref:
-                scope.rebooked.add(row.booking_ref)
-            if row.type == "inventory.acknowledged" and row.update_id:
-                scope.acknowledged.add(row.update_id)
-            if row.type == "payment.failed" and row.party_ref:
-                scope.payers.add(row.party_ref)
-            if row.type.startswith("contact.") and row.contact_ref:
-                scope.contacts.add(row.contact_ref)
-            if row.type == "case.opened" and row.party_ref:
-                scope.parties_with_cases.add(row.party_ref)
-            if row.booking_ref:
-                scope.bookings.add(row.booking_ref)
-        return scope
 
     def evaluate(self, scope: Scope) -> list[Finding]:
         windows = self.config.windows
@@ -149,31 +134,26 @@ class DetectorRunner:
                 yield from self._run_facts(resource, run)
 
     def _run_facts(self, resource: str, run: list[str]) -> Iterator[overbooking.NightFacts]:
-        on_nights = self.cases.rows_by_night(resource, run[0], run[-1])
-        rows = [row for night_rows in on_nights.values() for row in night_rows]
-        # Bookings created for these nights or moved to them later (a change of dates names no resource).
-        sold = sorted({str(r.booking_ref) for r in rows if r.type in ("booking.created", "booking.modified")})
+        booked = self.cases.bookings_by_night(resource, run[0], run[-1])
+        inventory = self.cases.inventory_by_night(resource, run[0], run[-1])
         by_booking: dict[str, list[Row]] = {}
-        for row in self.cases.rows_of("booking_ref", sold):
+        for row in self.cases.rows_of("booking_ref", sorted(set().union(*booked.values()))):
             by_booking.setdefault(str(row.booking_ref), []).append(row)
         histories = {ref: found for ref, booking_rows in by_booking.items()
                      if (found := overbooking.history(booking_rows, self.config.departments)) is not None}
-        updates = sorted({r.source_id for r in rows if r.type == "inventory.closed" and r.resource == resource})
+        updates = sorted({r.source_id for rows in inventory.values() for r in rows if r.type == "inventory.closed"})
         acknowledgements = self.cases.rows_of("update_id", updates)
         for night in run:
-            here = on_nights.get(night, [])
-            inventory = [r for r in here if r.type.startswith("inventory.") and r.resource == resource]
-            stop_sells = [r for r in inventory if r.type == "inventory.closed"]
+            here = inventory.get(night, [])
+            stop_sells = [r for r in here if r.type == "inventory.closed"]
             stopped = {r.source_id for r in stop_sells}
             yield overbooking.NightFacts(
                 resource=resource, night=night,
-                availability=[r for r in inventory if r.type == "inventory.set"],
+                availability=[r for r in here if r.type == "inventory.set"],
                 stop_sells=stop_sells,
-                reopenings=[r for r in inventory if r.type == "inventory.opened"],
+                reopenings=[r for r in here if r.type == "inventory.opened"],
                 acknowledgements=[r for r in acknowledgements if r.update_id in stopped],
-                bookings=[histories[ref] for ref in sorted({str(r.booking_ref) for r in here
-                                                            if r.type in ("booking.created", "booking.modified")})
-                          if ref in histories],
+                bookings=[histories[ref] for ref in sorted(booked.get(night, ())) if ref in histories],
             )
 
     def _nights_of(self, scope: Scope) -> set[tuple[str, str]]:
@@ -230,6 +210,32 @@ class DetectorRunner:
                 finding = procedures.detect(name, procedure, trigger, steps, latest, cases[0])
                 found += [finding] if finding else []
         return found
+
+
+def _widen(scope: Scope, batch: list[Recorded]) -> None:
+    """Add the incidents ``batch`` touches to ``scope``, reading each event's subjects as the index files them."""
+    for recorded in batch:
+        facts = recorded.provenance
+        if facts is None or facts["source"] == SOURCE:
+            continue  # the detectors' own work, or nothing to look at
+        kind, data = facts["type"], inbound_data(recorded.state)
+        booking_ref, party_ref = data.get("booking_ref"), party_of(data)
+        if kind in NIGHTLY:
+            resource, first, last = nights_named(kind, data)
+            if resource and first and last:
+                scope.nights.update((resource, night) for night in _nights(first, last))
+        if kind in ("booking.cancelled", "booking.modified") and booking_ref:
+            scope.rebooked.add(booking_ref)
+        if kind == "inventory.acknowledged" and data.get("update_id"):
+            scope.acknowledged.add(data["update_id"])
+        if kind == "payment.failed" and party_ref:
+            scope.payers.add(party_ref)
+        if kind.startswith("contact.") and data.get("contact_ref"):
+            scope.contacts.add(data["contact_ref"])
+        if kind == "case.opened" and party_ref:
+            scope.parties_with_cases.add(party_ref)
+        if booking_ref:
+            scope.bookings.add(booking_ref)
 
 
 def _runs(nights: list[str]) -> list[list[str]]:

@@ -39,7 +39,7 @@ def runners(database_url: str, batch_size: int) -> tuple[Any, list[ViewRunner]]:
 if __name__ == "__main__":
     system, found = runners(sys.argv[1], int(sys.argv[2]))
     if sys.argv[3:] == ["detectors"]:
-        system.detectors.batch_size = int(sys.argv[2])
+        system.detectors.batch_size = system.detectors.evaluate_every = int(sys.argv[2])
         system.catch_up()
     else:
         for runner in found:
