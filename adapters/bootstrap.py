@@ -35,9 +35,12 @@ class System:
         """Bring every view up to the log, then the detectors; their cases need the views again."""
         applied = 0
         while True:
-            applied += sum(runner.catch_up() for runner in self.views)
+            applied += self.catch_up_views()
             if not self.detectors.catch_up():
                 return applied
+
+    def catch_up_views(self) -> int:
+        return sum(runner.catch_up() for runner in self.views)
 
     def close(self) -> None:
         self.view_store.close()

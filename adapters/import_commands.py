@@ -14,6 +14,7 @@ from adapters.bootstrap import bootstrap
 from adapters.exit_status import EXIT_OK, EXIT_REJECTED
 from adapters.output import print_json
 from adapters.settings import Settings
+from adapters.view_follower import ViewFollower
 from services.ingestion import IngestCounts, RawInput
 
 
@@ -44,10 +45,17 @@ def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
                 bar.advance(stored, counts.accepted + counts.duplicates + counts.rejected)
 
             inputs = (RawInput(line, f"hotel-bookings:{args.path}:{n}") for n, line in enumerate(lines, start=1))
-            # A historical record: each event was known when it occurred.
-            counts = system.ingestion.ingest(inputs, on_batch=landed, backfill=True)
-            del lines, inputs
-            bar.add_task("views and detectors catching up", total=None)
+            # The views follow the ingestion on the other core; the detectors see the whole data set at the end.
+            follower = ViewFollower(settings, detectors=False)
+            follower.start()
+            try:
+                # A historical record: each event was known when it occurred.
+                counts = system.ingestion.ingest(inputs, on_batch=landed, backfill=True)
+                del lines, inputs
+                bar.add_task("views catching up", total=None)
+            finally:
+                follower.stop()
+            bar.add_task("detectors looking at the whole data set", total=None)
             system.catch_up()
     finally:
         system.close()

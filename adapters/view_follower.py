@@ -1,4 +1,5 @@
-"""The views and detectors of a long-running entrance, in a process of their own.
+"""The views and detectors of a long-running entrance, in a process of their own;
+or the views alone, beside a bulk import.
 
 ``casetrail consume`` stores what arrives; the views and detectors follow the
 log behind it. In the consumer's own process they took most of its time (the
@@ -6,6 +7,8 @@ detectors read the index night by night), so the consumer stored a few
 thousand events a second where storing alone does ten thousand. Here they run
 on the other core, catching up as soon as there is something new, so cases
 and alerts stay a moment behind the input instead of waiting for a pause.
+An import runs only the views beside it: the detectors evaluate each incident
+they are shown, and are cheapest shown the whole data set once, at the end.
 
 Both processes follow the log from tracked positions that each batch claims
 in its own transaction, so a follower left running by a killed consumer and
@@ -42,8 +45,9 @@ LONGEST_BACKOFF_S = 30.0
 class ViewFollower:
     """Starts the follower process, restarts it if it dies, and stops it once it has caught up."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, detectors: bool = True) -> None:
         self._settings = settings
+        self._detectors = detectors
         # Spawned, not forked: the parent holds database connections and broker threads.
         self._context = multiprocessing.get_context("spawn")
         self._stop = self._context.Event()
@@ -57,9 +61,9 @@ class ViewFollower:
         # Daemonic: should the parent leave without stopping it, its exit sends the
         # follower SIGTERM (finish the catch-up in hand) instead of waiting for it forever.
         self._process = self._context.Process(target=follow, name="casetrail-views", daemon=True,
-                                              args=(self._settings, self._stop, os.getpid()))
+                                              args=(self._settings, self._stop, os.getpid(), self._detectors))
         self._process.start()
-        log.info("views and detectors follow the log in their own process", pid=self._process.pid)
+        log.info("views follow the log in their own process", pid=self._process.pid, detectors=self._detectors)
 
     def keep_alive(self) -> None:
         """Start the follower again if it ended without being asked to."""
@@ -77,7 +81,7 @@ class ViewFollower:
             self._process = None
 
 
-def follow(settings: Settings, stop: Event, parent_pid: int) -> None:
+def follow(settings: Settings, stop: Event, parent_pid: int, detectors: bool = True) -> None:
     """The follower process: catch up, wait for more, until asked to stop or the parent is gone."""
     # Ctrl-C reaches the whole process group; the parent decides when the follower stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -88,12 +92,13 @@ def follow(settings: Settings, stop: Event, parent_pid: int) -> None:
     configure_logging(settings.log_level)
     tune_for_batches()
     system = bootstrap(settings)
+    catch_up = system.catch_up if detectors else system.catch_up_views
     delay = FIRST_BACKOFF_S
     try:
         while True:
             stopping = stop.is_set() or terminated.is_set()
             try:
-                applied = system.catch_up()
+                applied = catch_up()
             except DATABASE_ERRORS as error:
                 log.warning("database unavailable; retrying", error=str(error).strip().split("\n")[0],
                             retry_in_s=delay)
