@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import psycopg
 import structlog
@@ -25,7 +25,7 @@ from adapters.bootstrap import System
 from adapters.kafka_records import RecordInput, record_input, rejected_headers
 from adapters.kafka_topics import KafkaSettings, ensure_topics
 from adapters.view_follower import ViewFollower
-from services.batches import IngestCounts
+from services.batches import IngestCounts, PreparedBatch, RawInput
 from services.ports import RejectedInput
 
 log = structlog.get_logger("casetrail.consume")
@@ -49,6 +49,8 @@ class InboundConsumer:
         self.batch_size = batch_size
         self.stop = stop or threading.Event()
         self.counts = IngestCounts()
+        # Polls taken but not yet committed, oldest first.
+        self._in_flight: list[list[RecordInput]] = []
         self._with_backoff("broker", lambda: ensure_topics(kafka, [*self.topics, *map(rejected_topic, self.topics)]))
         self.consumer = self._with_backoff("broker", lambda: KafkaConsumer(
             *self.topics, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
@@ -66,14 +68,14 @@ class InboundConsumer:
         follower.start()  # it first catches up with what an earlier run stored
         try:
             while not self.stop.is_set():
-                polled = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
-                records = [record for batch in polled.values() for record in batch]
-                if records:
-                    counts = self._handle([record_input(r.topic, r.partition, r.offset, r.key, r.value, r.headers)
-                                           for r in records])
-                    if on_batch is not None:
-                        on_batch(counts)
-                follower.keep_alive()
+                try:
+                    # Each poll is decided while the one before is written.
+                    self.system.ingestion.ingest_batches(self._polls(follower),
+                                                         lambda stored: self._stored(stored, on_batch))
+                except DATABASE_ERRORS as error:
+                    log.warning("database unavailable; storing the polls in hand one by one", error=first_line(error))
+                    while self._in_flight:
+                        self._stored(self._store_alone(self._in_flight[0]), on_batch)
         except Stopped as stopped:
             log.warning("stopped while waiting; the uncommitted batch will be read again", waiting_for=str(stopped))
         finally:
@@ -84,14 +86,30 @@ class InboundConsumer:
         self.consumer.close(autocommit=False)
         self.dead_letters.close()
 
-    def _handle(self, records: list[RecordInput]) -> IngestCounts:
-        prepared = self._with_backoff("database", lambda: self.system.ingestion.ingest_batch(
-            [r.input for r in records]))
-        self._dead_letter(records, prepared.rejects)
+    def _polls(self, follower: ViewFollower) -> Iterator[list[RawInput]]:
+        """Each poll's records until ``stop`` is set; an empty one while the topic is quiet,
+        so that the batch in hand is stored and committed without waiting for more."""
+        while not self.stop.is_set():
+            polled = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
+            records = [record_input(r.topic, r.partition, r.offset, r.key, r.value, r.headers)
+                       for batch in polled.values() for r in batch]
+            if records:
+                self._in_flight.append(records)
+            yield [r.input for r in records]
+            follower.keep_alive()
+
+    def _store_alone(self, records: list[RecordInput]) -> PreparedBatch:
+        return self._with_backoff("database", lambda: self.system.ingestion.ingest_batch([r.input for r in records]))
+
+    def _stored(self, stored: PreparedBatch, on_batch: Callable[[IngestCounts], None] | None) -> None:
+        """The oldest poll in hand is in the database: its rejects go to the dead-letter topic, then its offsets."""
+        records = self._in_flight.pop(0)
+        self._dead_letter(records, stored.rejects)
         self._commit(records)
-        self.counts += prepared.counts
-        log.info("batch consumed", records=len(records), **vars(prepared.counts))
-        return prepared.counts
+        self.counts += stored.counts
+        log.info("batch consumed", records=len(records), **vars(stored.counts))
+        if on_batch is not None:
+            on_batch(stored.counts)
 
     def _dead_letter(self, records: list[RecordInput], rejects: list[RejectedInput]) -> None:
         """Each rejected record, as it came, on its topic's ``.rejected`` topic with the reason in a header."""

@@ -62,23 +62,37 @@ class _PostgresCursor:
 
 class PostgresViewStore:
     def __init__(self, conninfo: dict[str, Any], schema: str) -> None:
-        self._conn = psycopg.connect(**conninfo, autocommit=True)
-        self._conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(schema)))
-        self._conn.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(schema)))
+        self._conninfo = conninfo
+        self._schema = schema
+        self._conn = self._connect()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(**self._conninfo, autocommit=True)
+        conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(self._schema)))
+        conn.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(self._schema)))
+        return conn
+
+    def _live(self) -> psycopg.Connection[Any]:
+        """The connection, opened again if the server ended it: the failed call raised, the next one goes on."""
+        if self._conn.broken or self._conn.closed:
+            self._conn = self._connect()
+        return self._conn
 
     @contextmanager
     def transaction(self) -> Iterator[_PostgresCursor]:
-        with self._conn.transaction(), self._conn.cursor() as cursor:
+        conn = self._live()
+        with conn.transaction(), conn.cursor() as cursor:
             yield _PostgresCursor(cursor)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._conn.cursor() as cursor:
+        with self._live().cursor() as cursor:
             cursor.execute(_placeholders(sql), params)
             return cursor.fetchall()
 
     def analyze(self, tables: Sequence[str]) -> None:
+        conn = self._live()
         for table in tables:
-            self._conn.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
+            conn.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
 
     def close(self) -> None:
         self._conn.close()

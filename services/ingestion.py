@@ -43,43 +43,55 @@ class Ingestion(CasetrailApplication):
         on_batch: Callable[[IngestCounts], None] | None = None,
         backfill: bool = False,
     ) -> IngestCounts:
-        """Store ``inputs`` batch by batch, each in one transaction.
+        """Store ``inputs`` batch by batch, each in one transaction."""
+        total = IngestCounts()
+
+        def stored(batch: PreparedBatch) -> None:
+            nonlocal total
+            total += batch.counts
+            if on_batch is not None:
+                on_batch(batch.counts)
+
+        self.ingest_batches(batches(inputs, batch_size), stored, backfill)
+        return total
+
+    def ingest_batches(self, inputs: Iterable[Sequence[RawInput]], on_stored: Callable[[PreparedBatch], None],
+                       backfill: bool = False) -> None:
+        """Store each batch of ``inputs`` in one transaction, calling ``on_stored`` with each, in order,
+        once it is committed. An empty batch stores nothing; it only lets the batch in hand land.
 
         The next batch is decided while the last one is written, as if it had
         landed: the database works while Python decides. If the last one lost
         a race with another writer, it is stored again and the next decided again.
         """
-        total = IngestCounts()
-
-        def landed(counts: IngestCounts) -> None:
-            nonlocal total
-            total += counts
-            if on_batch is not None:
-                on_batch(counts)
-
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="casetrail-writer") as writer:
             landing: tuple[PreparedBatch, Future[None]] | None = None
-            for number, batch in enumerate(batches(inputs, batch_size), start=1):
+            for number, batch in enumerate(inputs, start=1):
+                if not batch:
+                    if landing is not None:
+                        on_stored(self._land(*landing, backfill)[0])
+                        landing = None
+                    continue
                 prepared = self._prepare(batch, number, backfill, ahead=landing[0] if landing else None)
                 if landing is not None:
-                    counts, raced = self._land(*landing, backfill)
-                    landed(counts)
+                    stored, raced = self._land(*landing, backfill)
+                    on_stored(stored)
                     if raced:
                         prepared = self._prepare(batch, number, backfill)
                 landing = (prepared, writer.submit(self._write, prepared))
             if landing is not None:
-                landed(self._land(*landing, backfill)[0])
-        return total
+                on_stored(self._land(*landing, backfill)[0])
 
-    def _land(self, prepared: PreparedBatch, writing: Future[None], backfill: bool) -> tuple[IngestCounts, bool]:
-        """Wait for a batch's write; True if it raced another writer and was stored again."""
+    def _land(self, prepared: PreparedBatch, writing: Future[None], backfill: bool) -> tuple[PreparedBatch, bool]:
+        """Wait for a batch's write; returns the batch as stored, and True if it raced another
+        writer and was stored again."""
         try:
             writing.result()
         except IntegrityError:
             self.heads.forget()
-            return self.ingest_batch(prepared.inputs, prepared.number, backfill).counts, True
+            return self.ingest_batch(prepared.inputs, prepared.number, backfill), True
         self.heads.advance(prepared.heads)
-        return prepared.counts, False
+        return prepared, False
 
     def ingest_batch(self, batch: Sequence[RawInput], number: int = 1, backfill: bool = False) -> PreparedBatch:
         """Store one batch, re-reading and retrying if another writer got there first.

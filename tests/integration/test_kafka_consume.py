@@ -1,5 +1,5 @@
 """``casetrail consume`` against a real Kafka-protocol broker: both content modes,
-the dead-letter topic, and exactly-once effects across SIGKILLs."""
+the dead-letter topic, and exactly-once effects across SIGKILLs and database outages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import threading
 import time
 from datetime import datetime
 from typing import Any
+
+import psycopg
 
 from cloudevents.core.bindings.kafka import to_binary
 from cloudevents.core.formats.json import JSONFormat
@@ -170,3 +172,55 @@ def test_a_consumer_killed_five_times_stores_every_valid_record_once_and_every_i
         assert dead == set(invalid)  # redelivered after a kill, a record may be here twice; none is missing
     finally:
         system.close()
+
+
+def test_a_consumer_whose_database_connections_are_cut_stores_every_record_once(
+    kafka_bootstrap: str, names: str, postgres_url: str
+) -> None:
+    topic, group = f"inbound-{names}", f"g-{names}"
+    valid = contact_events(3_000)
+    ends = produce(kafka_bootstrap, topic, [(None, line, STRUCTURED) for line in valid])
+    server, schema = postgres_url.split("?schema=")
+
+    def stored() -> int:  # on a connection of its own: the cuts below would end a pooled one
+        with psycopg.connect(server) as conn:
+            return int(conn.execute(f'SELECT count(*) FROM "{schema}".casetrail_inbound').fetchone()[0])
+
+    def views_caught_up() -> bool:
+        with psycopg.connect(server) as conn:
+            (last,) = conn.execute(f'SELECT max(notification_id) FROM "{schema}".casetrail_events').fetchone()
+            positions = [p for (p,) in conn.execute(f'SELECT position FROM "{schema}".casetrail_tracking')]
+        return len(positions) == 3 and all(p == last for p in positions)
+
+    with psycopg.connect(server) as conn:
+        (began,) = conn.execute("SELECT now()").fetchone()
+    consumed = bootstrap(Settings(database_url=postgres_url))
+    stop = threading.Event()
+    consumer = InboundConsumer(consumed, KafkaSettings(kafka_bootstrap, session_timeout_ms=SESSION_TIMEOUT_MS),
+                               [topic], group=group, batch_size=100, stop=stop)
+    worker = threading.Thread(target=consumer.run)
+    worker.start()
+    try:
+        for cut in range(3):
+            wait_for(lambda: stored() > 600 * (cut + 1) or not worker.is_alive(), 60, "a few batches stored")
+            # The connections opened since the test began are cut mid-stream: the consumer's, and its follower's.
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                              "AND pid <> pg_backend_pid() AND backend_start >= %s", [began])
+        wait_for(lambda: committed(kafka_bootstrap, group, topic) == ends, 120, "offsets to reach the end")
+        # The follower's connections were cut too: it reconnects and catches up by itself.
+        wait_for(views_caught_up, 120, "the views and detectors to catch up")
+    finally:
+        stop.set()
+        worker.join(timeout=60)
+        consumer.close()
+        consumed.close()
+    assert not worker.is_alive()
+    assert stored() == len(valid)
+    checked = bootstrap(Settings(database_url=postgres_url))
+    try:
+        assert checked.view_store.query("SELECT count(*) FROM casetrail_events WHERE topic LIKE 'domain.contact:%'"
+                                        ) == [(len(valid),)]
+        assert checked.catch_up() == 0
+    finally:
+        checked.close()
