@@ -70,6 +70,9 @@ class PostgresViewStore:
         conn = psycopg.connect(**self._conninfo, autocommit=True)
         conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(self._schema)))
         conn.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(self._schema)))
+        # psycopg prepares a statement after a few uses, and the server may then keep one generic
+        # plan, made while the tables were small: a per-case DELETE went on scanning a grown table.
+        conn.execute("SET plan_cache_mode = force_custom_plan")
         return conn
 
     def _live(self) -> psycopg.Connection[Any]:

@@ -21,6 +21,8 @@ TRACKING_SCHEMA = (
     "view TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
 )
 DEFAULT_BATCH_SIZE = 2000
+# The query planner needs statistics to prefer the right index once tables grow: a view's
+# tables are analyzed after its first ANALYZE_AFTER events, then each time they have doubled.
 ANALYZE_AFTER = 10_000
 
 Progress = Callable[[int], None]
@@ -35,6 +37,8 @@ class ViewRunner:
         self.batch_size = batch_size
         # A view that reads another view's tables goes no further in the log than that view has.
         self.behind = behind
+        self._applied = 0  # by this runner, since it started
+        self._analyzed_at = 0
         self._set_up()
 
     def _set_up(self) -> None:
@@ -68,15 +72,17 @@ class ViewRunner:
                 start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
             )
             if not notifications:
-                return applied
+                break
             batch = [Recorded(n.id, decode(n), n.originator_id, n.originator_version) for n in notifications]
             position = self._apply(position, batch)
             applied += len(batch)
             if progress is not None:
                 progress(len(batch))
-        if applied >= ANALYZE_AFTER:
-            # The query planner needs statistics to prefer the right index once tables are large.
+        self._applied += applied
+        if self._applied - self._analyzed_at >= max(ANALYZE_AFTER, self._analyzed_at):
+            # Counted across calls: a follower keeping up applies a few events at a time.
             self.store.analyze(self.view.tables)
+            self._analyzed_at = self._applied
         return applied
 
     def rebuild(self, progress: Progress | None = None) -> int:
