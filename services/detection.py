@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Iterator
 
 from domain.config import Config
@@ -249,7 +250,8 @@ def _runs(nights: list[str]) -> list[list[str]]:
     return runs
 
 
-def _nights(first: str, last: str) -> list[str]:
+@lru_cache(maxsize=100_000)  # stays of the same dates come back again and again
+def _nights(first: str, last: str) -> tuple[str, ...]:
     start, end = date.fromisoformat(first), date.fromisoformat(last)
     count = min((end - start).days + 1, MAX_NIGHTS_CHECKED)
-    return [(start + timedelta(days=n)).isoformat() for n in range(count)]
+    return tuple((start + timedelta(days=n)).isoformat() for n in range(count))
