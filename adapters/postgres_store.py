@@ -126,6 +126,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                     StoredEvent(row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])))
         return streams
 
+    def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
+                             "AND notification_id <= %s ORDER BY notification_id LIMIT %s").format(self.events_table),
+                         (after, stop, limit))
+            return [(row["notification_id"], row["topic"], bytes(row["state"])) for row in curs.fetchall()]
+
     def rejected_inputs(self) -> list[RejectedInput]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(SQL("SELECT received_at, entrance, reason, raw FROM {} ORDER BY position").format(

@@ -23,7 +23,7 @@ from projections.timeline import inbound_data, nights_named, party_of
 from services.case_desk import SOURCE, CaseDesk
 from services.case_queries import CaseQueries
 from services.ports import ViewStore
-from services.view_runner import TRACKING_SCHEMA, ViewRunner, decode
+from services.view_runner import TRACKING_SCHEMA, ViewRunner, decode_state
 
 NAME = "detectors"
 # Detectors record events, not rows: replaying the log does not run them again.
@@ -76,12 +76,11 @@ class DetectorRunner:
         while position < limit:
             scope, end = Scope(), position
             while end < limit and end - position < self.evaluate_every:
-                notifications = self.desk.recorder.select_notifications(
-                    start=end, limit=self.batch_size, stop=limit, inclusive_of_start=False)
-                if not notifications:
+                states = self.desk.ledger.select_states(end, limit, self.batch_size)
+                if not states:
                     break
-                _widen(scope, [Recorded(n.id, decode(n)) for n in notifications])
-                end = notifications[-1].id
+                _widen(scope, [Recorded(position, decode_state(topic, state)) for position, topic, state in states])
+                end = states[-1][0]
             if end == position:
                 break
             recorded += self.desk.record_findings(self.evaluate(scope))

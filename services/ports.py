@@ -45,6 +45,10 @@ class InboundLedger(Protocol):
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         """The body hash stored for each of ``keys`` that was accepted before."""
 
+    def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
+        """The position, topic and state of the events after position ``after`` up to ``stop``, at most
+        ``limit`` of them: the log as a reader of states needs it, without building notifications."""
+
     def rejected_inputs(self) -> list[RejectedInput]:
         """Every rejected input, oldest first."""
 

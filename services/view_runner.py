@@ -126,9 +126,13 @@ class _PositionMoved(Exception):
 
 def decode(notification: Notification | StoredEvent) -> dict[str, Any]:
     """The stored state as the event's current version would have it."""
-    state: dict[str, Any] = orjson.loads(notification.state)
-    if state.get("class_version", 1) < _current_version(notification.topic):
-        upcast(resolve_topic(notification.topic), state)
+    return decode_state(notification.topic, notification.state)
+
+
+def decode_state(topic: str, stored: bytes) -> dict[str, Any]:
+    state: dict[str, Any] = orjson.loads(stored)
+    if state.get("class_version", 1) < _current_version(topic):
+        upcast(resolve_topic(topic), state)
     return state
 
 
