@@ -22,19 +22,19 @@ from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
 from adapters.bootstrap import bootstrap
-from adapters.interpreter import tune_for_batches
 from adapters.config_file import ConfigError
 from adapters.database import DatabaseURLError, redacted
 from adapters.exit_status import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
+from adapters.interpreter import tune_for_batches
 from adapters.jsonl import InputError, check_readable, read_inputs
 from adapters.kafka_topics import DEFAULT_BOOTSTRAP
 from adapters.logs import configure_logging
+from adapters.outages import first_line
 from adapters.output import console, print_json, utc_text
 from adapters.progress import ByteProgress
 from adapters.settings import Settings
 from domain.errors import DomainError
 from services.ports import RejectedInput
-
 
 log = structlog.get_logger("casetrail.cli")
 
@@ -49,10 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
         return _fail(str(error))
     except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
-        return _fail(f"database: cannot use {redacted(settings.database_url)}: {_first_line(error)}")
+        return _fail(f"database: cannot use {redacted(settings.database_url)}: {first_line(error)}")
     except KafkaError as error:
         return _fail(f"kafka: cannot use {os.environ.get('CASETRAIL_KAFKA_BOOTSTRAP') or DEFAULT_BOOTSTRAP}: "
-                     f"{_first_line(error)}")
+                     f"{first_line(error)}")
     except OSError as error:
         return _fail(f"{error.filename or 'input'}: {error.strerror or error}")
     except KeyboardInterrupt:
@@ -182,11 +182,6 @@ def reject_document(reject: RejectedInput) -> dict[str, Any]:
         # The text above replaced what was not UTF-8; these are the exact bytes.
         document["raw_base64"] = base64.b64encode(reject.raw).decode()
     return document
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]
 
 
 def _fail(reason: str) -> int:

@@ -10,13 +10,10 @@ The views and detectors follow the log in a process of their own
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from typing import Callable, Iterator, Sequence, TypeVar
 
-import psycopg
 import structlog
-from eventsourcing.persistence import PersistenceError
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
@@ -24,6 +21,7 @@ from kafka.structs import OffsetAndMetadata
 from adapters.bootstrap import System
 from adapters.kafka_records import RecordInput, record_input, rejected_headers
 from adapters.kafka_topics import KafkaSettings, ensure_topics
+from adapters.outages import DATABASE_ERRORS, FIRST_BACKOFF_S, first_line, next_backoff
 from adapters.view_follower import ViewFollower
 from services.batches import IngestCounts, PreparedBatch, RawInput
 from services.ports import RejectedInput
@@ -32,9 +30,6 @@ log = structlog.get_logger("casetrail.consume")
 
 T = TypeVar("T")
 
-DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.OperationalError)
-FIRST_BACKOFF_S = 0.5
-LONGEST_BACKOFF_S = 30.0
 
 
 def rejected_topic(topic: str) -> str:
@@ -150,13 +145,8 @@ class InboundConsumer:
                 if self.stop.wait(delay):
                     # Nothing of the batch in hand was committed to Kafka: it is read again next time.
                     raise Stopped(what) from error
-                delay = min(delay * 2, LONGEST_BACKOFF_S)
+                delay = next_backoff(delay)
 
 
 class Stopped(Exception):
     """Asked to stop while waiting for the database or the broker to come back."""
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -25,6 +25,7 @@ from kafka.producer.future import FutureRecordMetadata
 from adapters.bootstrap import System
 from adapters.kafka_partitioner import RememberingPartitioner
 from adapters.kafka_topics import KafkaSettings, ensure_topics
+from adapters.outages import FIRST_BACKOFF_S, next_backoff
 from projections.case_report import Row, case_summary, fold_case
 from projections.recorded import Recorded, instant, rfc3339
 from projections.timeline import entry_row, inbound_data
@@ -37,8 +38,6 @@ POSITION_HEADER = "casetrail_position"
 CLOUDEVENT = b"application/cloudevents+json"  # events: structured-mode CloudEvents
 PLAIN_JSON = b"application/json"  # case summaries and alerts: casetrail's own documents (spec cases-v1.md)
 ALERT_PRIORITIES = {"high", "critical"}
-FIRST_BACKOFF_S = 0.5
-LONGEST_BACKOFF_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ class Relay:
                 # The batch's position was not committed: it is published again, whole.
                 log.warning("broker did not take the batch; retrying", error=str(error), retry_in_s=delay)
                 self.stop.wait(delay)
-                delay = min(delay * 2, LONGEST_BACKOFF_S)
+                delay = next_backoff(delay)
                 continue
             delay = FIRST_BACKOFF_S
             if not relayed:

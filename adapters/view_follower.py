@@ -20,26 +20,21 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import sqlite3
 import threading
 from multiprocessing.synchronize import Event
 
-import psycopg
 import structlog
-from eventsourcing.persistence import PersistenceError
 
 from adapters.bootstrap import bootstrap
 from adapters.interpreter import tune_for_batches
 from adapters.logs import configure_logging
+from adapters.outages import DATABASE_ERRORS, FIRST_BACKOFF_S, first_line, next_backoff
 from adapters.settings import Settings
 
 log = structlog.get_logger("casetrail.views")
 
-DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.OperationalError)
 # How often an idle follower looks at the log again.
 IDLE_WAIT_S = 0.2
-FIRST_BACKOFF_S = 0.5
-LONGEST_BACKOFF_S = 30.0
 
 
 class ViewFollower:
@@ -100,11 +95,10 @@ def follow(settings: Settings, stop: Event, parent_pid: int, detectors: bool = T
             try:
                 applied = catch_up()
             except DATABASE_ERRORS as error:
-                log.warning("database unavailable; retrying", error=str(error).strip().split("\n")[0],
-                            retry_in_s=delay)
+                log.warning("database unavailable; retrying", error=first_line(error), retry_in_s=delay)
                 if stop.wait(delay) or terminated.is_set() or os.getppid() != parent_pid:
                     return  # what is left is caught up by the next follower
-                delay = min(delay * 2, LONGEST_BACKOFF_S)
+                delay = next_backoff(delay)
                 continue
             delay = FIRST_BACKOFF_S
             if stopping or os.getppid() != parent_pid:

@@ -8,7 +8,7 @@ stored before a class had versions read as version 1.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any, cast
 from uuid import UUID
 
@@ -59,7 +59,7 @@ class PydanticMapper(Mapper[UUID]):
         return event_class.model_validate(state)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _class_facts(event_class: type) -> tuple[int, str]:
     # Reading a class attribute of a pydantic model costs about 2 µs; ingestion asks once per event.
     return int(getattr(event_class, "class_version", 1)), get_topic(event_class)

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-
 from cloudevents.core.bindings.kafka import to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
@@ -23,8 +22,7 @@ from adapters.kafka_records import REASON_HEADER
 from adapters.kafka_topics import KafkaSettings
 from adapters.settings import Settings
 from tests.conftest import SCENARIOS, inputs, lines_of
-from tests.integration.conftest import (
-    SESSION_TIMEOUT_MS, committed, produce, read_all, start_member, wait_for)
+from tests.integration.conftest import SESSION_TIMEOUT_MS, committed, produce, read_all, start_member, wait_for
 from tests.test_exactly_once import contact_events
 
 STRUCTURED = [("content-type", b"application/cloudevents+json")]
