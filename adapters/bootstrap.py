@@ -57,5 +57,5 @@ def bootstrap(settings: Settings) -> System:
     queries = CaseQueries(store)
     reports = ViewRunner(ingestion.recorder, store, report_view(queries), behind=timeline)
     detectors = DetectorRunner(desk, store, timeline, config)
-    return System(settings=settings, config=config, ingestion=ingestion, desk=desk, view_store=store, views=[timeline, reports],
-                  detectors=detectors, cases=queries, reports=ReportQueries(store, reports))
+    return System(settings=settings, config=config, ingestion=ingestion, desk=desk, view_store=store,
+                  views=[timeline, reports], detectors=detectors, cases=queries, reports=ReportQueries(store, reports))

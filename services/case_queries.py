@@ -55,16 +55,10 @@ class CaseQueries:
     def rows_on_nights(self, resource: str, first: str, last: str) -> list[Row]:
         """The entries naming ``resource`` on a night from ``first`` to ``last``, and the changes
         of dates on those nights that name no resource (their booking's resource is elsewhere)."""
-        unique = {(r.source, r.source_id): r for rows in self.rows_by_night(resource, first, last).values() for r in rows}
-        return list(unique.values())
-
-    def rows_by_night(self, resource: str, first: str, last: str) -> dict[str, list[Row]]:
-        """``rows_on_nights``, night by night."""
-        nights: dict[str, list[Row]] = {}
-        for found in self.store.query(f"SELECT n.night, {ON_NIGHTS} WHERE n.resource IN (?, '') "
-                                      "AND n.night BETWEEN ? AND ?", [resource, first, last]):
-            nights.setdefault(found[0], []).append(Row(*found[1:]))
-        return nights
+        found = self.store.query(f"SELECT {ON_NIGHTS} WHERE n.resource IN (?, '') AND n.night BETWEEN ? AND ?",
+                                 [resource, first, last])
+        # An entry holding several of the nights comes back once per night.
+        return list({(r.source, r.source_id): r for r in (Row(*values) for values in found)}.values())
 
     def bookings_by_night(self, resource: str, first: str, last: str) -> dict[str, set[str]]:
         """The bookings created for or moved to each night of ``resource`` from ``first`` to ``last``

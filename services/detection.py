@@ -79,7 +79,7 @@ class DetectorRunner:
                 states = self.desk.ledger.select_states(end, limit, self.batch_size)
                 if not states:
                     break
-                _widen(scope, [Recorded(position, decode_state(topic, state)) for position, topic, state in states])
+                _widen(scope, [Recorded(at, decode_state(topic, state)) for at, topic, state in states])
                 end = states[-1][0]
             if end == position:
                 break

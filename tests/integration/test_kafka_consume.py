@@ -203,8 +203,9 @@ def test_a_consumer_whose_database_connections_are_cut_stores_every_record_once(
             wait_for(lambda: stored() > 600 * (cut + 1) or not worker.is_alive(), 60, "a few batches stored")
             # The connections opened since the test began are cut mid-stream: the consumer's, and its follower's.
             with psycopg.connect(server, autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                              "AND pid <> pg_backend_pid() AND backend_start >= %s", [began])
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_start >= %s",
+                              [began])
         wait_for(lambda: committed(kafka_bootstrap, group, topic) == ends, 120, "offsets to reach the end")
         # The follower's connections were cut too: it reconnects and catches up by itself.
         wait_for(views_caught_up, 120, "the views and detectors to catch up")
