@@ -41,7 +41,7 @@ INDEXES = {
     f"timeline_by_{name}": f"CREATE INDEX IF NOT EXISTS timeline_by_{name} ON timeline_entries ({columns})"
     for name, columns in [("booking", "booking_ref"), ("contact", "contact_ref"), ("case", "case_ref"),
                           ("party", "party_ref"), ("resource", "resource, night_from"), ("update", "update_id"),
-                          ("type", "type")]
+                          ("type", "type"), ("position", "position")]
 }
 TABLES = ["timeline_entries", "timeline_nights"]
 

@@ -12,31 +12,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Iterator
+from typing import Any, Iterator
 
 from domain.config import Config
 from projections import overbooking, payment_failures, procedures, service_signals
 from projections.case_report import Row, fold_case
 from projections.findings import Finding
-from projections.recorded import Recorded
-from projections.timeline import inbound_data, nights_named, party_of
 from services.case_desk import SOURCE, CaseDesk
 from services.case_queries import CaseQueries
 from services.ports import ViewStore
-from services.view_runner import TRACKING_SCHEMA, ViewRunner, decode_state
+from services.view_runner import TRACKING_SCHEMA, ViewRunner
 
 NAME = "detectors"
 # Detectors record events, not rows: replaying the log does not run them again.
 NIGHTLY = ("booking.created", "inventory.set", "inventory.closed", "inventory.opened")
 VERSION = 1
-# A backlog is read this many events at a time, and the incidents all its batches touch are
-# evaluated once (the index does not change between them), up to EVALUATE_EVERY positions at a time.
+# A backlog's entries are read this many positions at a time, and the incidents all its reads touch
+# are evaluated once (the index does not change between them), up to EVALUATE_EVERY positions at a time.
 DEFAULT_BATCH_SIZE = 50_000
 EVALUATE_EVERY = 1_000_000
 # A booking or stop-sell longer than this is checked on its first nights only.
 MAX_NIGHTS_CHECKED = 62
 # Touched nights further apart than this are read separately.
 RUN_GAP_DAYS = 31
+# What the scope needs of an entry. An entry sits at the position of its event's first stored
+# copy; the later copies (a stop-sell's other nights, a step's contact) name nothing it looks at.
+SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, night_from, night_to, update_id"
 
 
 @dataclass
@@ -74,15 +75,11 @@ class DetectorRunner:
         """Evaluate everything the timeline index holds; returns how many case events that recorded."""
         recorded, position, limit = 0, self.position(), self.timeline.position()
         while position < limit:
-            scope, end = Scope(), position
-            while end < limit and end - position < self.evaluate_every:
-                states = self.desk.ledger.select_states(end, limit, self.batch_size)
-                if not states:
-                    break
-                _widen(scope, [Recorded(at, decode_state(topic, state)) for at, topic, state in states])
-                end = states[-1][0]
-            if end == position:
-                break
+            end, scope = min(limit, position + self.evaluate_every), Scope()
+            for start in range(position, end, self.batch_size):
+                _widen(scope, self.store.query(f"SELECT {SCOPE_COLUMNS} FROM timeline_entries "
+                                               "WHERE position > ? AND position <= ?",
+                                               (start, min(end, start + self.batch_size))))
             recorded += self.desk.record_findings(self.evaluate(scope))
             position = end
             with self.store.transaction() as cursor:
@@ -212,26 +209,21 @@ class DetectorRunner:
         return found
 
 
-def _widen(scope: Scope, batch: list[Recorded]) -> None:
-    """Add the incidents ``batch`` touches to ``scope``, reading each event's subjects as the index files them."""
-    for recorded in batch:
-        facts = recorded.provenance
-        if facts is None or facts["source"] == SOURCE:
-            continue  # the detectors' own work, or nothing to look at
-        kind, data = facts["type"], inbound_data(recorded.state)
-        booking_ref, party_ref = data.get("booking_ref"), party_of(data)
-        if kind in NIGHTLY:
-            resource, first, last = nights_named(kind, data)
-            if resource and first and last:
-                scope.nights.update((resource, night) for night in _nights(first, last))
+def _widen(scope: Scope, entries: list[tuple[Any, ...]]) -> None:
+    """Add the incidents timeline ``entries`` (``SCOPE_COLUMNS``) touch to ``scope``."""
+    for source, kind, booking_ref, contact_ref, party_ref, resource, first, last, update_id in entries:
+        if source == SOURCE:
+            continue  # the detectors' own work
+        if kind in NIGHTLY and resource and first and last:
+            scope.nights.update((resource, night) for night in _nights(first, last))
         if kind in ("booking.cancelled", "booking.modified") and booking_ref:
             scope.rebooked.add(booking_ref)
-        if kind == "inventory.acknowledged" and data.get("update_id"):
-            scope.acknowledged.add(data["update_id"])
+        if kind == "inventory.acknowledged" and update_id:
+            scope.acknowledged.add(update_id)
         if kind == "payment.failed" and party_ref:
             scope.payers.add(party_ref)
-        if kind.startswith("contact.") and data.get("contact_ref"):
-            scope.contacts.add(data["contact_ref"])
+        if kind.startswith("contact.") and contact_ref:
+            scope.contacts.add(contact_ref)
         if kind == "case.opened" and party_ref:
             scope.parties_with_cases.add(party_ref)
         if booking_ref:
