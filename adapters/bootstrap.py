@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from adapters.config_file import load_config
 from adapters.database import open_view_store, persistence_env
+from adapters.night_helper import ProcessNightHelper
 from adapters.settings import Settings
 from adapters.view_stores import PostgresViewStore, SQLiteViewStore
 from domain.config import Config
@@ -30,6 +31,7 @@ class System:
     detectors: DetectorRunner
     cases: CaseQueries
     reports: ReportQueries
+    helper: ProcessNightHelper
 
     def catch_up(self) -> int:
         """Bring every view up to the log, then the detectors; their cases need the views again."""
@@ -43,6 +45,7 @@ class System:
         return sum(runner.catch_up() for runner in self.views)
 
     def close(self) -> None:
+        self.helper.close()
         self.view_store.close()
         self.desk.close()
         self.ingestion.close()
@@ -56,6 +59,8 @@ def bootstrap(settings: Settings) -> System:
     timeline = ViewRunner(ingestion.recorder, store, TIMELINE)
     queries = CaseQueries(store)
     reports = ViewRunner(ingestion.recorder, store, report_view(queries), behind=timeline)
-    detectors = DetectorRunner(desk, store, timeline, config)
+    helper = ProcessNightHelper(settings)
+    detectors = DetectorRunner(desk, store, timeline, config, helper=helper)
     return System(settings=settings, config=config, ingestion=ingestion, desk=desk, view_store=store,
-                  views=[timeline, reports], detectors=detectors, cases=queries, reports=ReportQueries(store, reports))
+                  views=[timeline, reports], detectors=detectors, cases=queries, reports=ReportQueries(store, reports),
+                  helper=helper)

@@ -9,10 +9,13 @@ factor is recorded twice.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Iterator, Protocol
+
+import structlog
 
 from domain.config import Config
 from projections import overbooking, payment_failures, procedures, service_signals
@@ -22,6 +25,8 @@ from services.case_desk import SOURCE, CaseDesk
 from services.case_queries import CaseQueries
 from services.ports import ViewStore
 from services.view_runner import TRACKING_SCHEMA, ViewRunner
+
+log = structlog.get_logger("casetrail.detectors")
 
 NAME = "detectors"
 # Detectors record events, not rows: replaying the log does not run them again.
@@ -35,9 +40,23 @@ EVALUATE_EVERY = 1_000_000
 MAX_NIGHTS_CHECKED = 62
 # Touched nights further apart than this are read separately.
 RUN_GAP_DAYS = 31
+# A scope with this many nights shares its overbooking checks with the helper, if there is one.
+SHARE_FROM_NIGHTS = 5_000
 # What the scope needs of an entry. An entry sits at the position of its event's first stored
 # copy; the later copies (a stop-sell's other nights, a step's contact) name nothing it looks at.
 SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, night_from, night_to, update_id"
+
+
+# A resource and a run of its nights.
+Run = tuple[str, list[str]]
+
+
+class NightHelper(Protocol):
+    """Another process checking nights for overbooking, so that a large backlog uses both cores."""
+
+    def start(self) -> None: ...
+
+    def overbookings(self, runs: list[Run]) -> Future[dict[tuple[str, str], Finding]]: ...
 
 
 @dataclass
@@ -55,7 +74,8 @@ class Scope:
 
 class DetectorRunner:
     def __init__(self, desk: CaseDesk, store: ViewStore, timeline: ViewRunner, config: Config,
-                 batch_size: int = DEFAULT_BATCH_SIZE, evaluate_every: int = EVALUATE_EVERY) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE, evaluate_every: int = EVALUATE_EVERY,
+                 helper: NightHelper | None = None) -> None:
         self.desk = desk
         self.store = store
         self.timeline = timeline
@@ -63,6 +83,7 @@ class DetectorRunner:
         self.cases = CaseQueries(store)
         self.batch_size = batch_size
         self.evaluate_every = evaluate_every
+        self.helper = helper
         with store.transaction() as cursor:
             cursor.execute(TRACKING_SCHEMA)
             cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?) ON CONFLICT (view) DO NOTHING",
@@ -88,10 +109,9 @@ class DetectorRunner:
 
     def evaluate(self, scope: Scope) -> list[Finding]:
         windows = self.config.windows
-        findings: list[Finding] = []
-        for facts in self._night_facts(scope.nights | self._nights_of(scope)):
-            finding = overbooking.detect(facts, windows)
-            findings += [finding] if finding else []
+        if self.helper is not None and len(scope.nights) >= SHARE_FROM_NIGHTS:
+            self.helper.start()  # it starts while the nights touched indirectly are found
+        findings = self._overbookings(_resource_runs(scope.nights | self._nights_of(scope)))
         for party in sorted(scope.payers):
             failures = self.cases.rows("type = 'payment.failed' AND party_ref = ?", [party])
             findings += [self._in_case_holding_it(found) for found in payment_failures.detect(party, failures, windows)]
@@ -104,6 +124,22 @@ class DetectorRunner:
         for booking_ref in sorted({str(r.booking_ref) for r in with_cases}):
             findings += self._procedures(booking_ref)
         return [self._with_known_times(finding) for finding in findings]
+
+    def _overbookings(self, runs: list[Run]) -> list[Finding]:
+        """The nights' overbookings, in the order of their resource and night; many nights are
+        shared with the helper."""
+        if self.helper is None or sum(len(nights) for _, nights in runs) < SHARE_FROM_NIGHTS:
+            found = overbookings(self.cases, self.config, runs)
+        else:
+            mine, theirs = _halves(runs)
+            shared = self.helper.overbookings(theirs)
+            found = overbookings(self.cases, self.config, mine)
+            try:
+                found.update(shared.result())
+            except Exception as error:  # the helper is a speed-up; the answer does not depend on it
+                log.warning("the detectors' helper failed; checking its nights here", error=str(error))
+                found.update(overbookings(self.cases, self.config, theirs))
+        return [found[night] for night in sorted(found)]
 
     def _with_known_times(self, finding: Finding) -> Finding:
         """Each factor was known once all its evidence had been reported, and the case
@@ -119,39 +155,6 @@ class DetectorRunner:
                         for f in finding.factors)
         opening = min(factors, key=lambda f: (f.at, f.known_at))
         return replace(finding, factors=factors, known_at=opening.known_at)
-
-    def _night_facts(self, nights: set[tuple[str, str]]) -> Iterator[overbooking.NightFacts]:
-        """What the index knows of each night, read per resource and run of nights: a booking
-        that holds many of them is read, and its history built, once."""
-        by_resource: dict[str, list[str]] = {}
-        for resource, night in sorted(nights):
-            by_resource.setdefault(resource, []).append(night)
-        for resource, wanted in by_resource.items():
-            for run in _runs(wanted):
-                yield from self._run_facts(resource, run)
-
-    def _run_facts(self, resource: str, run: list[str]) -> Iterator[overbooking.NightFacts]:
-        booked = self.cases.bookings_by_night(resource, run[0], run[-1])
-        inventory = self.cases.inventory_by_night(resource, run[0], run[-1])
-        by_booking: dict[str, list[Row]] = {}
-        for row in self.cases.rows_of("booking_ref", sorted(set().union(*booked.values()))):
-            by_booking.setdefault(str(row.booking_ref), []).append(row)
-        histories = {ref: found for ref, booking_rows in by_booking.items()
-                     if (found := overbooking.history(booking_rows, self.config.departments)) is not None}
-        updates = sorted({r.source_id for rows in inventory.values() for r in rows if r.type == "inventory.closed"})
-        acknowledgements = self.cases.rows_of("update_id", updates)
-        for night in run:
-            here = inventory.get(night, [])
-            stop_sells = [r for r in here if r.type == "inventory.closed"]
-            stopped = {r.source_id for r in stop_sells}
-            yield overbooking.NightFacts(
-                resource=resource, night=night,
-                availability=[r for r in here if r.type == "inventory.set"],
-                stop_sells=stop_sells,
-                reopenings=[r for r in here if r.type == "inventory.opened"],
-                acknowledgements=[r for r in acknowledgements if r.update_id in stopped],
-                bookings=[histories[ref] for ref in sorted(booked.get(night, ())) if ref in histories],
-            )
 
     def _nights_of(self, scope: Scope) -> set[tuple[str, str]]:
         """Nights touched indirectly: by changing or cancelling a booking, or by acknowledging a stop-sell."""
@@ -207,6 +210,59 @@ class DetectorRunner:
                 finding = procedures.detect(name, procedure, trigger, steps, latest, cases[0])
                 found += [finding] if finding else []
         return found
+
+
+def overbookings(cases: CaseQueries, config: Config, runs: list[Run]) -> dict[tuple[str, str], Finding]:
+    """The finding of each overbooked night of ``runs``, by resource and night. Nights are read
+    per resource and run: a booking that holds many of them is read, and its history built, once."""
+    findings = {}
+    for resource, nights in runs:
+        for facts in _run_facts(cases, config, resource, nights):
+            finding = overbooking.detect(facts, config.windows)
+            if finding is not None:
+                findings[(facts.resource, facts.night)] = finding
+    return findings
+
+
+def _run_facts(cases: CaseQueries, config: Config, resource: str, run: list[str]) -> Iterator[overbooking.NightFacts]:
+    """What the index knows of each night of ``run``."""
+    booked = cases.bookings_by_night(resource, run[0], run[-1])
+    inventory = cases.inventory_by_night(resource, run[0], run[-1])
+    by_booking: dict[str, list[Row]] = {}
+    for row in cases.rows_of("booking_ref", sorted(set().union(*booked.values()))):
+        by_booking.setdefault(str(row.booking_ref), []).append(row)
+    histories = {ref: found for ref, booking_rows in by_booking.items()
+                 if (found := overbooking.history(booking_rows, config.departments)) is not None}
+    updates = sorted({r.source_id for rows in inventory.values() for r in rows if r.type == "inventory.closed"})
+    acknowledgements = cases.rows_of("update_id", updates)
+    for night in run:
+        here = inventory.get(night, [])
+        stop_sells = [r for r in here if r.type == "inventory.closed"]
+        stopped = {r.source_id for r in stop_sells}
+        yield overbooking.NightFacts(
+            resource=resource, night=night,
+            availability=[r for r in here if r.type == "inventory.set"],
+            stop_sells=stop_sells,
+            reopenings=[r for r in here if r.type == "inventory.opened"],
+            acknowledgements=[r for r in acknowledgements if r.update_id in stopped],
+            bookings=[histories[ref] for ref in sorted(booked.get(night, ())) if ref in histories],
+        )
+
+
+def _resource_runs(nights: set[tuple[str, str]]) -> list[Run]:
+    """Each resource's sorted nights, cut into runs (``_runs``)."""
+    by_resource: dict[str, list[str]] = {}
+    for resource, night in sorted(nights):
+        by_resource.setdefault(resource, []).append(night)
+    return [(resource, run) for resource, wanted in by_resource.items() for run in _runs(wanted)]
+
+
+def _halves(runs: list[Run]) -> tuple[list[Run], list[Run]]:
+    """Each run cut in two, its first nights in one half and its last in the other: a night
+    costs what its bookings do, and a resource's bookings are spread over its nights."""
+    first = [(resource, nights[: len(nights) // 2]) for resource, nights in runs if len(nights) > 1]
+    second = [(resource, nights[len(nights) // 2 :]) for resource, nights in runs]
+    return first, second
 
 
 def _widen(scope: Scope, entries: list[tuple[Any, ...]]) -> None:
