@@ -64,7 +64,7 @@ class Relay:
         ensure_topics(kafka, [topics.events, topics.cases, topics.alerts])
         self.producer = KafkaProducer(enable_idempotence=True, acks="all", linger_ms=5, batch_size=256 * 1024,
                                       partitioner=RememberingPartitioner(), **kafka.client_options())
-        view = View(name="relay", version=1, schema=[], tables=[], write=self._publish)
+        view = View(name="relay", version=1, schema=[], tables=[], write=self._publish, streams=True)
         self.runner = ViewRunner(system.ingestion.recorder, system.view_store, view, batch_size)
         self.published = 0
 

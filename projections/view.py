@@ -19,3 +19,6 @@ class View:
     # Secondary indexes by name: dropped while the view is rebuilt and made once
     # at the end, which is much faster than keeping them up to date row by row.
     indexes: dict[str, str] = field(default_factory=dict)
+    # The relay publishes each event's stream id and version; a view without them reads
+    # the log's states alone, skipping a UUID per event (a fifth of a rebuild's reading).
+    streams: bool = False

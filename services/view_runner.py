@@ -5,7 +5,7 @@ transaction, so every event is applied exactly once across crashes."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
@@ -14,7 +14,7 @@ from eventsourcing.utils import resolve_topic
 from projections.recorded import Recorded
 from projections.view import View
 from services.event_mapper import upcast
-from services.ports import ViewStore
+from services.ports import InboundLedger, ViewStore
 
 TRACKING_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS casetrail_tracking ("
@@ -24,6 +24,7 @@ DEFAULT_BATCH_SIZE = 2000
 # The query planner needs statistics to prefer the right index once tables grow: a view's
 # tables are analyzed after its first ANALYZE_AFTER events, then each time they have doubled.
 ANALYZE_AFTER = 10_000
+LAST_POSITION = 2**63 - 1
 
 Progress = Callable[[int], None]
 
@@ -68,12 +69,9 @@ class ViewRunner:
         if self.behind is not None:
             until = min(until, self.behind.position()) if until is not None else self.behind.position()
         while until is None or position < until:
-            notifications = self.recorder.select_notifications(
-                start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
-            )
-            if not notifications:
+            batch = self._read(position, until)
+            if not batch:
                 break
-            batch = [Recorded(n.id, decode(n), n.originator_id, n.originator_version) for n in notifications]
             position = self._apply(position, batch)
             applied += len(batch)
             if progress is not None:
@@ -84,6 +82,16 @@ class ViewRunner:
             self.store.analyze(self.view.tables)
             self._analyzed_at = self._applied
         return applied
+
+    def _read(self, after: int, until: int | None) -> list[Recorded]:
+        if self.view.streams:
+            notifications = self.recorder.select_notifications(
+                start=after, limit=self.batch_size, stop=until, inclusive_of_start=False
+            )
+            return [Recorded(n.id, decode(n), n.originator_id, n.originator_version) for n in notifications]
+        states = cast(InboundLedger, self.recorder).select_states(
+            after, LAST_POSITION if until is None else until, self.batch_size)
+        return [Recorded(at, decode_state(topic, state)) for at, topic, state in states]
 
     def rebuild(self, progress: Progress | None = None) -> int:
         with self.store.transaction() as cursor:
