@@ -34,7 +34,10 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         ]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        # One statement for the batch. The library runs one per event to read back each new
+        # position, which nothing here needs (the PostgreSQL recorder returns none either).
+        c.executemany(self.insert_events_statement,
+                      [(s.originator_id.hex, s.originator_version, s.topic, s.state) for s in stored_events])
         accepted: list[AcceptedInput] = kwargs.get("accepted") or []
         rejects: list[RejectedInput] = kwargs.get("rejects") or []
         if accepted:
@@ -50,7 +53,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
                 [(r.received_at.isoformat(), r.entrance, r.reason, r.raw, hashlib.sha256(r.raw).hexdigest())
                  for r in rejects],
             )
-        return notification_ids
+        return None
 
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         found: dict[Key, str] = {}
