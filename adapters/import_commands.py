@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 
-from adapters import hotel_bookings
 from adapters.bootstrap import bootstrap
 from adapters.exit_status import EXIT_OK, EXIT_REJECTED
+from adapters.import_reader import HotelBookingsReader
 from adapters.output import print_json
 from adapters.settings import Settings
 from adapters.view_follower import ViewFollower
@@ -30,28 +30,30 @@ def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Cal
 
 
 def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
-    stays = hotel_bookings.read_stays(args.path)[: args.rows]
-    lines = list(hotel_bookings.events(stays))
-    rows, events = len(stays), len(lines)
-    del stays  # the lines are all the ingestion needs, and the views then need the memory
+    reader = HotelBookingsReader(args.path, args.rows)
+    rows = reader.start()
     system = bootstrap(settings)
+    events = 0
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=Console(stderr=True), transient=True,
                       disable=not sys.stderr.isatty()) as bar:
-            stored = bar.add_task("storing events", total=len(lines))
+            stored = bar.add_task("storing events", total=None)
 
             def landed(counts: IngestCounts) -> None:
-                bar.advance(stored, counts.accepted + counts.duplicates + counts.rejected)
+                bar.update(stored, total=reader.events, advance=counts.accepted + counts.duplicates + counts.rejected)
 
-            inputs = (RawInput(line, f"hotel-bookings:{args.path}:{n}") for n, line in enumerate(lines, start=1))
+            def inputs() -> Iterator[RawInput]:
+                nonlocal events
+                for events, line in enumerate(reader.lines(), start=1):
+                    yield RawInput(line, f"hotel-bookings:{args.path}:{events}")
+
             # The views follow the ingestion on the other core; the detectors see the whole data set at the end.
             follower = ViewFollower(settings, detectors=False)
             follower.start()
             try:
                 # A historical record: each event was known when it occurred.
-                counts = system.ingestion.ingest(inputs, on_batch=landed, backfill=True)
-                del lines, inputs
+                counts = system.ingestion.ingest(inputs(), on_batch=landed, backfill=True)
                 bar.add_task("views catching up", total=None)
             finally:
                 follower.stop()

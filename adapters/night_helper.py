@@ -12,10 +12,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import threading
-import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from adapters.child_process import exit_with_parent
 from adapters.config_file import load_config
 from adapters.database import open_view_store
 from adapters.interpreter import tune_for_batches
@@ -26,8 +25,6 @@ from projections.findings import Finding
 from services.case_queries import CaseQueries
 from services.detection import Run, overbookings
 
-# How often the helper looks whether its parent is still there.
-PARENT_CHECK_S = 1.0
 # What the helper process reads with, set once when it starts.
 _reading: tuple[CaseQueries, Config] | None = None
 
@@ -59,8 +56,7 @@ class ProcessNightHelper:
 def _open(settings: Settings, parent_pid: int) -> None:
     global _reading
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    # A pool's process waits for work forever, even once its parent was killed.
-    threading.Thread(target=_leave_with, args=(parent_pid,), daemon=True).start()
+    exit_with_parent(parent_pid)  # a pool's process would wait for work forever
     configure_logging(settings.log_level)
     tune_for_batches()
     _reading = (CaseQueries(open_view_store(settings.database_url)), load_config(settings.config_path))
@@ -70,8 +66,3 @@ def _overbookings(runs: list[Run]) -> dict[tuple[str, str], Finding]:
     assert _reading is not None
     return overbookings(*_reading, runs)
 
-
-def _leave_with(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_CHECK_S)
-    os._exit(0)
