@@ -35,14 +35,12 @@ class HotelBookingsReader:
         self._events = context.Value("q", -1)  # set once every line has been made
         self._process = context.Process(target=_read, name="casetrail-reader", daemon=True,
                                         args=(path, rows, self._chunks, self._events, os.getpid()))
-        self._rows: int | None = None
 
     def start(self) -> int:
         """Start reading; returns the number of rows once the file has been read."""
         self._process.start()
         rows = self._next()
         assert isinstance(rows, int)
-        self._rows = rows
         return rows
 
     @property

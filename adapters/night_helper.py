@@ -65,4 +65,3 @@ def _open(settings: Settings, parent_pid: int) -> None:
 def _overbookings(runs: list[Run]) -> dict[tuple[str, str], Finding]:
     assert _reading is not None
     return overbookings(*_reading, runs)
-

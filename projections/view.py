@@ -20,5 +20,5 @@ class View:
     # at the end, which is much faster than keeping them up to date row by row.
     indexes: dict[str, str] = field(default_factory=dict)
     # The relay publishes each event's stream id and version; a view without them reads
-    # the log's states alone, skipping a UUID per event (a fifth of a rebuild's reading).
+    # the log's states alone, skipping a UUID and a notification per event.
     streams: bool = False
