@@ -72,21 +72,20 @@ def _read(path: str, rows: int | None, chunks: multiprocessing.Queue[object], ev
           parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     exit_with_parent(parent_pid)  # a killed import would leave it blocked on a full queue
-    send = chunks.put
     try:
         stays = hotel_bookings.read_stays(path)[:rows]
     except (OSError, ValueError) as error:
-        send(error)
+        chunks.put(error)
         return
-    send(len(stays))
+    chunks.put(len(stays))
     made, chunk = 0, []
     for line in hotel_bookings.events(stays):
         chunk.append(line)
         if len(chunk) == CHUNK_LINES:
             made += len(chunk)
-            send(chunk)
+            chunks.put(chunk)
             chunk = []
     made += len(chunk)
     events.value = made  # type: ignore[attr-defined]
-    send(chunk)
-    send(None)
+    chunks.put(chunk)
+    chunks.put(None)

@@ -12,8 +12,7 @@ import pytest
 from adapters import hotel_bookings
 from adapters.import_reader import CHUNK_LINES, HotelBookingsReader
 from tests.test_hotel_bookings import SLICE
-from tests.test_night_helper import _children
-from tests.test_view_follower import ROOT, _ends_within
+from tests.test_view_follower import ROOT, _children, _ends_within
 
 
 def test_the_reader_sends_the_lines_of_the_data_set_in_their_order() -> None:

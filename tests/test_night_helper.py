@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from adapters.settings import Settings
 from services import detection
 from tests.conftest import all_scenario_lines, inputs
 from tests.test_hotel_bookings import SLICE
-from tests.test_view_follower import ROOT, _alive, _ends_within
+from tests.test_view_follower import ROOT, _alive, _children, _ends_within
 
 
 def _loaded(url: str) -> System:
@@ -45,18 +44,6 @@ def test_the_helper_finds_what_the_detectors_find_alone(database_url: str, tmp_p
     finally:
         shared.close()
         alone.close()
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                if int(stat.read().rsplit(") ", 1)[1].split()[1]) == pid:
-                    found.append(int(entry))
-        except (OSError, ValueError):
-            continue
-    return found
 
 
 def test_a_helper_whose_parent_is_killed_ends_by_itself(sqlite_url: str) -> None:

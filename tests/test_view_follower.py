@@ -47,6 +47,18 @@ def _alive(pid: int) -> bool:
         return stat.read().split(") ", 1)[1][0] != "Z"
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if int(stat.read().rsplit(") ", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def _start_parent(database_url: str, then: str) -> tuple[subprocess.Popen[bytes], int]:
     """A process that starts a follower, prints its pid, then runs ``then``."""
     parent = subprocess.Popen(
