@@ -10,15 +10,20 @@ event sent either way is the same input (a duplicate, not a conflict).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import orjson
 
 from services.batches import RawInput
+from services.limits import KEPT_BYTES, MAX_LINE_BYTES, TooLong
 
 CE_PREFIX = "ce_"
 CONTENT_TYPE = "content-type"
+# The Kafka binding: a record whose content-type is a CloudEvents format carries
+# the whole event in its value (structured mode), whatever other headers say.
+STRUCTURED_CONTENT_TYPE = "application/cloudevents"
 REASON_HEADER = "casetrail_reason"
 
 Headers = Sequence[tuple[str, bytes]]
@@ -44,12 +49,27 @@ def entrance(topic: str, partition: int, offset: int) -> str:
 def record_input(topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
                  headers: Headers) -> RecordInput:
     where = entrance(topic, partition, offset)
-    raw = _binary_mode_document(headers, value) if _is_binary_mode(headers) else (value or b"")
-    return RecordInput(topic, partition, offset, key, value, list(headers), RawInput(raw=raw, entrance=where))
+    size = len(value or b"") + sum(len(name) + len(header or b"") for name, header in headers)
+    if size > MAX_LINE_BYTES:
+        whole = value or b""
+        raw_input = RawInput(raw=whole[:KEPT_BYTES], entrance=where,
+                             too_long=TooLong(size, hashlib.sha256(whole).hexdigest()))
+    else:
+        raw = _binary_mode_document(headers, value) if _is_binary_mode(headers) else (value or b"")
+        raw_input = RawInput(raw=raw, entrance=where)
+    return RecordInput(topic, partition, offset, key, value, list(headers), raw_input)
 
 
 def _is_binary_mode(headers: Headers) -> bool:
-    return any(name.lower() == f"{CE_PREFIX}specversion" for name, _ in headers)
+    """Binary mode has ``ce_`` headers and no CloudEvents content type (the Kafka binding, 3.2)."""
+    binary = False
+    for name, header in headers:
+        lowered = name.lower()
+        if lowered == CONTENT_TYPE and (header or b"").decode("utf-8", "replace").strip().lower().startswith(
+                STRUCTURED_CONTENT_TYPE):
+            return False
+        binary = binary or lowered == f"{CE_PREFIX}specversion"
+    return binary
 
 
 def _binary_mode_document(headers: Headers, value: bytes | None) -> bytes:

@@ -10,15 +10,21 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from services.inbound import Envelope
+from services.limits import MAX_BATCH_BYTES, TooLong
 from services.ports import AcceptedInput, RejectedInput
 
 
 @dataclass(frozen=True)
 class RawInput:
-    """Bytes as they arrived, and where from (``file:PATH:LINE``, ``kafka:...``)."""
+    """Bytes as they arrived, and where from (``file:PATH:LINE``, ``kafka:...``).
+
+    An input over the line limit carries only its first bytes, and ``too_long``
+    says what the rest was.
+    """
 
     raw: bytes
     entrance: str
+    too_long: TooLong | None = None
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,18 @@ class PreparedBatch:
     heads: dict[UUID, int] = field(default_factory=dict)
 
 
-def batches(inputs: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
+def batches(inputs: Iterable[RawInput], size: int, max_bytes: int = MAX_BATCH_BYTES) -> Iterator[list[RawInput]]:
+    """Batches of at most ``size`` inputs and, but for a single input, ``max_bytes`` bytes."""
     batch: list[RawInput] = []
+    held = 0
     for item in inputs:
+        if batch and held + len(item.raw) > max_bytes:
+            yield batch
+            batch, held = [], 0
         batch.append(item)
+        held += len(item.raw)
         if len(batch) >= size:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch

@@ -8,6 +8,7 @@ string "2" is a wrong type, not a number).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -32,13 +33,43 @@ MAX_RANGE_NIGHTS = 731
 MAX_UNITS = 10_000
 # Service dates and timestamps casetrail can add nights to and turn into UTC.
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+# Counts and seconds fit a 32-bit column on every store, and their sums a 64-bit one.
+MAX_INTEGER = 2_147_483_647
+MAX_REF = 200
+
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_LOCAL_TIME = _DATE + r"[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?"
+RFC3339_DATE = re.compile(_DATE)
+RFC3339_TIMESTAMP = re.compile(_LOCAL_TIME + r"([Zz]|[+-]\d{2}:\d{2})")
+_NO_OFFSET = re.compile(_LOCAL_TIME)
 
 
-def _text_only(value: Any) -> Any:
-    """Dates and times travel as RFC 3339 text; a number is not a date."""
-    if not isinstance(value, (str, dt.date)):
-        raise ValueError("must be an RFC 3339 string")
+def _date_text(value: Any) -> Any:
+    """Dates travel as RFC 3339 text (``YYYY-MM-DD``); a number is not a date."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not RFC3339_DATE.fullmatch(value):
+        raise ValueError(f"must be an RFC 3339 date, YYYY-MM-DD (got {quote(value)})")
     return value
+
+
+def _timestamp_text(value: Any) -> Any:
+    """Timestamps travel as RFC 3339 text with an offset; digits are not a time
+    (pydantic's lax mode would read ``"1"`` as a second after 1970)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _NO_OFFSET.fullmatch(value):
+        raise ValueError(f"timestamp has no UTC offset; add Z or +hh:mm (got {quote(value)})")
+    if not isinstance(value, str) or not RFC3339_TIMESTAMP.fullmatch(value):
+        raise ValueError(f"must be an RFC 3339 timestamp with offset, e.g. 2019-06-21T10:31:00+07:00 "
+                         f"(got {quote(value)})")
+    return value
+
+
+def quote(value: Any, limit: int = 80) -> str:
+    """A value as a reason shows it: its repr, cut to ``limit`` characters."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _plausible_date(value: dt.date) -> dt.date:
@@ -53,12 +84,17 @@ def _plausible_time(value: dt.datetime) -> dt.datetime:
 
 
 Text = Annotated[str, Field(min_length=1)]
+# What names a subject (a booking, a case, a resource, a department, ...) is a key
+# the stores index, and is held to the length of an ``id``: an index row of
+# PostgreSQL holds at most 2,704 bytes, and a timeline key has four of them.
+Ref = Annotated[str, Field(min_length=1, max_length=MAX_REF)]
+OptionalRef = Annotated[str, Field(max_length=MAX_REF)]
 Count = Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
 Nights = Annotated[StrictInt, Field(ge=1, le=MAX_RANGE_NIGHTS)]
-NonNegative = Annotated[StrictInt, Field(ge=0)]
+NonNegative = Annotated[StrictInt, Field(ge=0, le=MAX_INTEGER)]
 Money = Decimal
-Date = Annotated[dt.date, BeforeValidator(_text_only), AfterValidator(_plausible_date)]
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_plausible_time)]
+Date = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_plausible_date)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_timestamp_text), AfterValidator(_plausible_time)]
 
 
 class Data(BaseModel):
@@ -66,75 +102,75 @@ class Data(BaseModel):
 
 
 class BookingCreated(Data):
-    booking_ref: Text
-    resource: Text
+    booking_ref: Ref
+    resource: Ref
     date: Date
     nights: Nights = 1
     units: Count = 1
-    channel: Text
-    guest_ref: Text
+    channel: Ref
+    guest_ref: Ref
     amount: Money | None = None
     currency: str | None = None
 
 
 class BookingChanges(Data):
-    resource: Text | None = None
+    resource: Ref | None = None
     date: Date | None = None
     nights: Nights | None = None
     units: Count | None = None
-    channel: Text | None = None
-    guest_ref: Text | None = None
+    channel: Ref | None = None
+    guest_ref: Ref | None = None
     amount: Money | None = None
     currency: str | None = None
 
 
 class BookingModified(Data):
-    booking_ref: Text
+    booking_ref: Ref
     changes: BookingChanges
     reason: str | None = None
 
 
 class BookingCancelled(Data):
-    booking_ref: Text
+    booking_ref: Ref
     reason: str | None = None
 
 
 class BookingRef(Data):
-    booking_ref: Text
+    booking_ref: Ref
 
 
 class BookingRelocated(Data):
-    booking_ref: Text
+    booking_ref: Ref
     to: Text
     reason: Text
 
 
 class PaymentFailed(Data):
-    attempt_ref: Text
-    guest_ref: Text
-    booking_ref: str | None = None
+    attempt_ref: Ref
+    guest_ref: Ref
+    booking_ref: OptionalRef | None = None
     reason: Text
     amount: Money | None = None
     currency: str | None = None
 
 
 class PaymentSucceeded(Data):
-    attempt_ref: Text
-    guest_ref: Text
-    booking_ref: str | None = None
+    attempt_ref: Ref
+    guest_ref: Ref
+    booking_ref: OptionalRef | None = None
 
 
 class InventorySet(Data):
-    resource: Text
+    resource: Ref
     date: Date
     available: NonNegative
 
 
 class InventoryRange(Data):
-    resource: Text
+    resource: Ref
     from_: Date = Field(alias="from")
     to: Date
-    channels: Annotated[list[Text], Field(min_length=1)]
+    channels: Annotated[list[Ref], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _range_is_forward(self) -> InventoryRange:
@@ -146,46 +182,46 @@ class InventoryRange(Data):
 
 
 class InventoryAcknowledged(Data):
-    update_id: Text
-    channel: Text
+    update_id: Ref
+    channel: Ref
 
 
 class ContactStarted(Data):
-    contact_ref: Text
-    party_ref: Text
+    contact_ref: Ref
+    party_ref: Ref
     medium: Medium
     direction: Direction
     topic: str | None = None
-    booking_ref: str | None = None
-    case_ref: str | None = None
+    booking_ref: OptionalRef | None = None
+    case_ref: OptionalRef | None = None
 
 
 class ContactHeld(Data):
-    contact_ref: Text
+    contact_ref: Ref
     seconds: NonNegative
 
 
 class ContactTransferred(Data):
-    contact_ref: Text
-    to_department: Text
+    contact_ref: Ref
+    to_department: Ref
     reason: str | None = None
 
 
 class ContactEscalated(Data):
-    contact_ref: Text
+    contact_ref: Ref
     level: EscalationLevel
 
 
 class ContactEnded(Data):
-    contact_ref: Text
+    contact_ref: Ref
     outcome: Outcome
 
 
 class ProcedureStep(Data):
-    procedure: Text
-    step: Text
-    booking_ref: str | None = None
-    contact_ref: str | None = None
+    procedure: Ref
+    step: Ref
+    booking_ref: OptionalRef | None = None
+    contact_ref: OptionalRef | None = None
 
     @model_validator(mode="after")
     def _names_a_subject(self) -> ProcedureStep:
@@ -195,50 +231,50 @@ class ProcedureStep(Data):
 
 
 class CaseOpened(Data):
-    case_ref: Text
-    category: Text
+    case_ref: Ref
+    category: Ref
     summary: Text
-    party_ref: str | None = None
-    booking_ref: str | None = None
+    party_ref: OptionalRef | None = None
+    booking_ref: OptionalRef | None = None
     priority: Priority = "normal"
 
 
 class CaseAssigned(Data):
-    case_ref: Text
-    department: Text
-    agent: str | None = None
+    case_ref: Ref
+    department: Ref
+    agent: OptionalRef | None = None
 
 
 class CaseCategorized(Data):
-    case_ref: Text
-    category: Text
+    case_ref: Ref
+    category: Ref
 
 
 class CaseEscalated(Data):
-    case_ref: Text
-    level: Text
+    case_ref: Ref
+    level: Ref
 
 
 class CaseFactorAdded(Data):
-    case_ref: Text
-    code: Text
-    department: Text
+    case_ref: Ref
+    code: Ref
+    department: Ref
     explanation: Text
     evidence: list[EvidenceRef]
 
 
 class CaseResolved(Data):
-    case_ref: Text
+    case_ref: Ref
     resolution: Text
 
 
 class CaseReopened(Data):
-    case_ref: Text
+    case_ref: Ref
     reason: str | None = None
 
 
 class CaseRef(Data):
-    case_ref: Text
+    case_ref: Ref
 
 
 DATA_MODELS: dict[str, type[Data]] = {
@@ -271,6 +307,18 @@ DATA_MODELS: dict[str, type[Data]] = {
 }
 
 SOURCE_PATTERN = r"^[a-z][a-z0-9+.-]*:\S+$"
+# application/json with or without parameters, or any +json type (CloudEvents JSON format).
+JSON_MEDIA_TYPE = re.compile(r"(application/json|[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+\+json)\s*(;.*)?",
+                             re.IGNORECASE | re.DOTALL)
+
+
+def _json_media_type(value: Any) -> Any:
+    if isinstance(value, str) and not JSON_MEDIA_TYPE.fullmatch(value):
+        raise ValueError(f"must be a JSON media type such as application/json (got {quote(value)})")
+    return value
+
+
+JsonMediaType = Annotated[str, AfterValidator(_json_media_type)]
 
 
 class Envelope(BaseModel):
@@ -280,14 +328,15 @@ class Envelope(BaseModel):
 
     specversion: Literal["1.0"]
     id: Annotated[str, Field(min_length=1, max_length=200)]
-    source: Annotated[str, Field(pattern=SOURCE_PATTERN)]
+    source: Annotated[str, Field(pattern=SOURCE_PATTERN, max_length=MAX_REF)]
     type: str
     time: Timestamp
     reportedat: Timestamp | None = None
     actor: str | None = None
-    department: str | None = None
+    department: OptionalRef | None = None
     actorrole: str | None = None
-    datacontenttype: Literal["application/json"] | None = None
+    # Absent means application/json: every JSON media type reads the same ``data``.
+    datacontenttype: JsonMediaType | None = None
     data: dict[str, Any]
 
     @property
@@ -302,6 +351,8 @@ class InboundEvent:
     envelope: Envelope
     data: Data
     body_hash: str
+    # As decoded: a stored key's hash from an older release is checked against it.
+    document: dict[str, Any]
 
     @property
     def key(self) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from domain.errors import DomainError, UnknownCategory
 from services.application import CasetrailApplication, retrying
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
 from services.inbound import CaseCategorized, CaseOpened, InboundEvent
-from services.parsing import Invalid, parse_event
+from services.parsing import Invalid, parse_input, same_body, short_reason
 from services.ports import AcceptedInput, Key, RejectedInput
 from services.routing import Target, targets
 from services.stream_heads import StreamHeads
@@ -125,7 +125,7 @@ class Ingestion(CasetrailApplication):
         receipt = Receipt(datetime.now(timezone.utc), backfill)
         prepared = PreparedBatch(number, batch)
         fresh: dict[Key, tuple[RawInput, InboundEvent]] = {}
-        for item, result in ((item, parse_event(item.raw)) for item in batch):
+        for item, result in ((item, parse_input(item)) for item in batch):
             if isinstance(result, Invalid):
                 self._reject(prepared, receipt, item, result.reason)
             elif result.key in fresh:
@@ -151,7 +151,14 @@ class Ingestion(CasetrailApplication):
             except DomainError as error:
                 self._reject(prepared, receipt, item, str(error))
                 continue
-            prepared.stored.extend(self._record_fact(event, receipt, found, prepared.heads))
+            try:
+                facts = self._record_fact(event, receipt, found, prepared.heads)
+            except (ValueError, TypeError, OverflowError) as error:
+                # Inside the contract's limits this is a defect of casetrail's; the
+                # input is still kept with its reason, and the batch beside it stored.
+                self._reject(prepared, receipt, item, f"cannot be stored: {error}")
+                continue
+            prepared.stored.extend(facts)
             envelope = event.envelope
             prepared.accepted.append(
                 AcceptedInput(envelope.source, envelope.id, envelope.type, event.body_hash, receipt.at))
@@ -163,13 +170,14 @@ class Ingestion(CasetrailApplication):
                      heads: dict[UUID, int]) -> list[StoredEvent]:
         """The stored events that append ``event`` to each stream it speaks of, advancing their heads."""
         provenance = self._provenance(event, receipt)
-        stored = []
+        stored, advanced = [], {}
         for target in found:
-            head = heads[target.aggregate_id]
+            head = advanced.get(target.aggregate_id, heads[target.aggregate_id])
             fact = target.aggregate_class.next_fact(target.aggregate_id, head, target.event_class,
                                                     provenance=provenance, **target.fields)
-            heads[target.aggregate_id] = head + 1
+            advanced[target.aggregate_id] = head + 1
             stored.append(self.mapper.to_stored_event(fact))
+        heads.update(advanced)  # only once every stream's event is made: a failure leaves no gap
         return stored
 
     def _check_category(self, event: InboundEvent) -> None:
@@ -182,7 +190,7 @@ class Ingestion(CasetrailApplication):
 
     def _seen_before(self, prepared: PreparedBatch, receipt: Receipt, item: RawInput, event: InboundEvent,
                      stored_hash: str) -> None:
-        if stored_hash == event.body_hash:
+        if same_body(event, stored_hash):
             prepared.counts.duplicates += 1
             return
         source, id_ = event.key
@@ -190,6 +198,7 @@ class Ingestion(CasetrailApplication):
                      f"conflict: {source}#{id_} was received before with another body; the first stands")
 
     def _reject(self, prepared: PreparedBatch, receipt: Receipt, item: RawInput, reason: str, **context: Any) -> None:
+        reason = short_reason(reason)
         prepared.rejects.append(RejectedInput(receipt.at, item.entrance, reason, item.raw))
         log.warning("input rejected", batch=prepared.number, entrance=item.entrance, reason=reason, **context)
 

@@ -7,32 +7,66 @@ the system that sent it can be fixed.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
-from services.inbound import DATA_MODELS, Envelope, InboundEvent
+from services.batches import RawInput
+from services.inbound import DATA_MODELS, Envelope, InboundEvent, quote
+from services.limits import MAX_DEPTH, MAX_REASON, MAX_TEXT
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "time", "data")
-READ_ATTRIBUTES = frozenset(Envelope.model_fields)
+# datacontenttype is left out: absent and every JSON media type mean the same data.
+READ_ATTRIBUTES = frozenset(Envelope.model_fields) - {"datacontenttype"}
+# Text may hold tab, line feed and carriage return, and no other C0 control character.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
 class Invalid:
     reason: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", short_reason(self.reason))
+
+
+def short_reason(reason: str) -> str:
+    """Reasons are stored, logged and shown: a bounded line, whatever the input quoted."""
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
+
 
 def body_hash(document: dict[str, Any]) -> str:
-    """A hash of what casetrail reads of an event, ignoring key order, white space
-    and unknown extensions (a gateway may stamp a new trace id on a redelivery).
+    """A hash of what casetrail reads of an event, ignoring key order, white space,
+    the JSON media type and unknown extensions (a gateway may stamp a new trace id
+    on a redelivery).
 
     Stored with every accepted key: changing how it is computed would turn
-    old duplicates into conflicts.
+    old duplicates into conflicts (see ``legacy_body_hash``).
     """
     read = {name: value for name, value in document.items() if name in READ_ATTRIBUTES}
     return hashlib.sha256(orjson.dumps(read, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def legacy_body_hash(document: dict[str, Any]) -> str:
+    """The hash releases before JSON media types were canonical stored for an event
+    that said ``"datacontenttype": "application/json"``, the only one they accepted."""
+    read = {name: value for name, value in document.items() if name in READ_ATTRIBUTES}
+    read["datacontenttype"] = "application/json"
+    return hashlib.sha256(orjson.dumps(read, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def same_body(event: InboundEvent, stored_hash: str) -> bool:
+    """Whether ``event`` has the body stored under ``stored_hash``, by this release's hash or an older one's."""
+    return stored_hash == event.body_hash or stored_hash == legacy_body_hash(event.document)
+
+
+def parse_input(item: RawInput) -> InboundEvent | Invalid:
+    if item.too_long is not None:
+        return Invalid(item.too_long.reason())
+    return parse_event(item.raw)
 
 
 def parse_event(raw: bytes) -> InboundEvent | Invalid:
@@ -40,7 +74,59 @@ def parse_event(raw: bytes) -> InboundEvent | Invalid:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         return Invalid(f"not JSON: {error}")
+    problem = limits_problem(raw, document)
+    if problem is not None:
+        return Invalid(problem)
     return validate_event(document)
+
+
+def limits_problem(raw: bytes, document: Any) -> str | None:
+    """The first place ``document`` passes a limit of ingest-v1 (nesting, text
+    length, control characters), or None.
+
+    Every store can then hold every string, and every serialiser every depth.
+    Most events are shallow, short and plain: a look at the raw bytes says so
+    without walking them.
+    """
+    plain = (len(raw) <= MAX_TEXT and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
+             and b"\\u00" not in raw and b"\\b" not in raw and b"\\f" not in raw)
+    return None if plain else _walk(document, "", 1)
+
+
+def _walk(value: Any, path: str, depth: int) -> str | None:
+    if isinstance(value, str):
+        return _text_problem(value, path)
+    if not isinstance(value, (dict, list)):
+        return None
+    if depth > MAX_DEPTH:
+        return f"{path or 'event'}: nested deeper than {MAX_DEPTH} levels"
+    if isinstance(value, list):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    else:
+        for key in value:
+            problem = _text_problem(key, f"{path}.{quote(key, 40)}" if path else quote(key, 40))
+            if problem:
+                return f"{problem} (a field name)"
+        items = ((f"{path}.{key}" if path else key, item) for key, item in value.items())
+    for where, item in items:
+        problem = _walk(item, where, depth + 1)
+        if problem:
+            return problem
+    return None
+
+
+def _text_problem(text: str, path: str) -> str | None:
+    if len(text) > MAX_TEXT:
+        return f"{_short(path)}: text of {len(text):,} characters is over the limit of {MAX_TEXT:,}"
+    control = _CONTROL.search(text)
+    if control:
+        return (f"{_short(path)}: contains the control character U+{ord(control.group()):04X}; "
+                f"text may hold tab, line feed and carriage return only")
+    return None
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= 120 else path[:119] + "…"
 
 
 def validate_event(document: Any) -> InboundEvent | Invalid:
@@ -55,7 +141,7 @@ def validate_event(document: Any) -> InboundEvent | Invalid:
     event_type = document["type"]
     data_model = DATA_MODELS.get(event_type) if isinstance(event_type, str) else None
     if data_model is None:
-        return Invalid(f"type: unknown event type {event_type!r}")
+        return Invalid(f"type: unknown event type {quote(event_type)}")
     try:
         envelope = Envelope.model_validate(document)
     except ValidationError as error:
@@ -64,7 +150,7 @@ def validate_event(document: Any) -> InboundEvent | Invalid:
         data = data_model.model_validate(envelope.data)
     except ValidationError as error:
         return Invalid(describe(error, prefix="data."))
-    return InboundEvent(envelope=envelope, data=data, body_hash=body_hash(document))
+    return InboundEvent(envelope=envelope, data=data, body_hash=body_hash(document), document=document)
 
 
 def describe(error: ValidationError, prefix: str = "") -> str:
@@ -87,13 +173,14 @@ def _problem(item: Any) -> str:
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "string_pattern_mismatch" and item["loc"] == ("source",):
-        return f"must be a URI-reference of the form kind:name, e.g. pms:seaside (got {item['input']!r})"
+        return f"must be a URI-reference of the form kind:name, e.g. pms:seaside (got {quote(item['input'])})"
     if kind == "value_error":
-        return f"{str(item['msg']).removeprefix('Value error, ')} (got {item.get('input')!r})"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        return message if "(got " in message else f"{message} (got {quote(item.get('input'))})"
     if kind == "timezone_aware":
-        return f"timestamp {item['input']!r} has no UTC offset (add Z or +hh:mm)"
+        return f"timestamp has no UTC offset; add Z or +hh:mm (got {quote(item['input'])})"
     given = item.get("input")
-    shown = f" (got {given!r})" if isinstance(given, (str, int, float, bool)) or given is None else ""
+    shown = f" (got {quote(given)})" if isinstance(given, (str, int, float, bool)) or given is None else ""
     return f"{item['msg'][0].lower()}{item['msg'][1:]}{shown}"
 
 

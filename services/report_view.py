@@ -20,13 +20,14 @@ from services.case_queries import AROUND_CASE, CaseQueries
 from services.ports import ViewCursor
 
 # Bump when a row is computed differently: the view is then rebuilt from the log.
-VERSION = 1
+# 2: counts and hold time are 64-bit, so sums of values inside the inbound limits fit.
+VERSION = 2
 TABLES = ["report_cases", "report_factors", "report_subjects"]
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS report_cases ("
     "case_ref TEXT PRIMARY KEY, category TEXT, priority TEXT NOT NULL, status TEXT NOT NULL, "
-    "opened_at TEXT NOT NULL, resolved_at TEXT, holder TEXT, first_contact TEXT, contacts INTEGER NOT NULL, "
-    "transfers INTEGER NOT NULL, hold_seconds INTEGER NOT NULL, first_contact_resolution INTEGER NOT NULL)",
+    "opened_at TEXT NOT NULL, resolved_at TEXT, holder TEXT, first_contact TEXT, contacts BIGINT NOT NULL, "
+    "transfers BIGINT NOT NULL, hold_seconds BIGINT NOT NULL, first_contact_resolution INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS report_factors ("
     "case_ref TEXT NOT NULL, code TEXT NOT NULL, department TEXT NOT NULL, subject TEXT NOT NULL, "
     "status TEXT NOT NULL, PRIMARY KEY (case_ref, code, department, subject))",
