@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench fuzz clean
 
 install: $(INSTALLED)
 
@@ -22,8 +22,16 @@ demo: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
+# The ingest property test at length: about 10,000 input lines per store.
+FUZZ_EXAMPLES ?= 500
+fuzz: $(INSTALLED)
+	rm -f .fuzz-tally
+	CASETRAIL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) CASETRAIL_FUZZ_TALLY=.fuzz-tally \
+		$(BIN)/python -m pytest -q tests/test_ingest_property.py --durations=0
+	awk '{lines[$$1] += $$2; runs[$$1]++} END {for (s in lines) print s ": " runs[s] " examples, " lines[s] " lines"}' .fuzz-tally
+
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis casetrail-demo.db*
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .fuzz-tally casetrail-demo.db*
