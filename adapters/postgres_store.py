@@ -16,6 +16,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
+from services.limits import MAX_PAGE_BYTES
 from services.ports import AcceptedInput, Key, RejectedInput
 
 
@@ -128,9 +129,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
 
     def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
-                             "AND notification_id <= %s ORDER BY notification_id LIMIT %s").format(self.events_table),
-                         (after, stop, limit))
+            # A page ends where its states pass MAX_PAGE_BYTES (but holds at least one):
+            # memory follows bytes, however large the events.
+            curs.execute(SQL("SELECT notification_id, topic, state FROM (SELECT notification_id, topic, state, "
+                             "sum(octet_length(state)) OVER (ORDER BY notification_id) - octet_length(state) AS before "
+                             "FROM {} WHERE notification_id > %s AND notification_id <= %s "
+                             "ORDER BY notification_id LIMIT %s) page WHERE before < %s").format(self.events_table),
+                         (after, stop, limit, MAX_PAGE_BYTES))
             return [(row["notification_id"], row["topic"], bytes(row["state"])) for row in curs.fetchall()]
 
     def rejected_inputs(self) -> list[RejectedInput]:

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from services.limits import MAX_PAGE_BYTES
 from services.ports import AcceptedInput, Key, RejectedInput
 
 LOOKUP_CHUNK = 400
@@ -86,8 +87,12 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
         with self.datastore.transaction(commit=False) as c:
             # The library's select_notifications turns every stream id's text into a UUID: most of its cost.
-            c.execute(f"SELECT rowid, topic, state FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? "
-                      "ORDER BY rowid LIMIT ?", [after, stop, limit])
+            # A page ends where its states pass MAX_PAGE_BYTES (but holds at least one):
+            # memory follows bytes, however large the events.
+            c.execute(f"SELECT rowid, topic, state FROM (SELECT rowid, topic, state, "
+                      f"sum(length(state)) OVER (ORDER BY rowid) - length(state) AS before "
+                      f"FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?) "
+                      "WHERE before < ?", [after, stop, limit, MAX_PAGE_BYTES])
             return [(row[0], row[1], row[2]) for row in c.fetchall()]
 
     def _by_stream(self, columns: str, ids: Sequence[UUID], tail: str) -> list[Any]:

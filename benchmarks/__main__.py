@@ -17,6 +17,7 @@ from rich.table import Table
 from adapters.interpreter import tune_for_batches
 from adapters.logs import configure_logging
 from benchmarks.import_rate import measure_import
+from benchmarks.ingest_memory import measure_ingest_memory
 from benchmarks.ingest_rate import measure_ingest
 from benchmarks.kafka_rates import measure_kafka
 from benchmarks.rebuild_rate import measure_rebuild
@@ -24,7 +25,7 @@ from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
 
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
-PARTS = ("ingest", "import", "kafka", "rebuild")
+PARTS = ("ingest", "memory", "import", "kafka", "rebuild")
 PER_EVENT_SAMPLE = 5000
 
 
@@ -33,6 +34,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000, help="generated inbound events to ingest")
     parser.add_argument("--kafka-events", type=int, default=50_000, help="generated events sent through Kafka")
     parser.add_argument("--log-events", type=int, default=1_000_000, help="size of the log the views are rebuilt from")
+    parser.add_argument("--stream-mb", type=int, default=1024, help="size of the stream the memory part ingests")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help=f"comma-separated parts to run (default all: {','.join(PARTS)})")
     args = parser.parse_args()
@@ -60,6 +62,17 @@ def main() -> None:
         del lines
         table.add_row("peak memory of the ingest runs", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
                       "", "", "")
+
+    if "memory" in parts:
+        memory = measure_ingest_memory("sqlite", args.events, stream_mb=args.stream_mb)
+        baseline = f"{memory.ordinary_peak_mb:,.0f} MB: {memory.ordinary_events:,} generated events, same command"
+        table.add_row(f"peak memory of casetrail ingest, {memory.large_lines} lines of about 1 MiB, SQLite",
+                      f"{memory.large_peak_mb:,.0f} MB", baseline,
+                      f"{memory.large_peak_mb / memory.ordinary_peak_mb:.2f}", "≤ 1.5")
+        table.add_row(f"peak memory of casetrail ingest, {memory.stream_mb:,} MB stream on standard input "
+                      f"({memory.stream_events:,} events), SQLite",
+                      f"{memory.stream_peak_mb:,.0f} MB", baseline,
+                      f"{memory.stream_peak_mb / memory.ordinary_peak_mb:.2f}", "≤ 1.5")
 
     if "import" in parts:
         for kind, label in STORES:

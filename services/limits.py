@@ -16,6 +16,8 @@ MAX_REASON = 500  # characters of a reject's reason
 # A batch is cut at this many bytes of input as well as at its count of lines,
 # so memory follows bytes: a batch of large lines is a short batch.
 MAX_BATCH_BYTES = 8 << 20
+# A page of the log read by a view holds about this many bytes of states at most.
+MAX_PAGE_BYTES = 16 << 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from adapters.bootstrap import System
-from tests.conftest import all_scenario_lines, load
+from benchmarks.ingest_memory import line_at_the_limit
+from services.limits import MAX_PAGE_BYTES
+from tests.conftest import all_scenario_lines, inputs, load
 
 
 def test_states_between_two_positions_are_the_notifications_of_those_positions(system: System) -> None:
@@ -16,3 +18,18 @@ def test_states_between_two_positions_are_the_notifications_of_those_positions(s
     assert ledger.select_states(10, last - 5, last) == expected
     assert ledger.select_states(10, last - 5, 7) == expected[:7]
     assert ledger.select_states(last, last + 100, 10) == []
+
+
+def test_a_page_of_states_ends_where_its_bytes_pass_the_page_limit(system: System) -> None:
+    """However many events a reader asks for, a page holds about MAX_PAGE_BYTES of states, and at least one."""
+    large = [line_at_the_limit(n) for n in range(40)]  # events just under 1 MiB each
+    assert system.ingestion.ingest(inputs(large)).accepted == 40
+    ledger = system.ingestion.ledger
+    first = ledger.select_states(0, 1000, 1000)
+    held = sum(len(state) for _, _, state in first)
+    assert len(first) < 40 and held - len(first[-1][2]) < MAX_PAGE_BYTES <= held + len(first[-1][2])
+    assert [p for p, _, _ in first] == list(range(1, len(first) + 1))
+    [single] = ledger.select_states(len(first), 1000, 1)
+    assert single[0] == len(first) + 1
+    rest = ledger.select_states(len(first), 1000, 1000)
+    assert rest[0][0] == len(first) + 1
