@@ -13,7 +13,8 @@ from typing import Any, Iterable
 import orjson
 
 from domain import ids
-from projections.recorded import moment_of, rfc3339
+from domain.case import STATUS_CHANGES, Lifecycle, StatusChange, lifecycle
+from projections.recorded import instant_of, moment_of, rfc3339
 
 ESCALATION_RANK = {"none": 0, "supervisor": 1, "manager": 2, "executive": 3}
 
@@ -74,7 +75,8 @@ class CaseState:
 def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
     """The case as its own events, in the order they occurred, make it."""
     state = CaseState(case_ref)
-    for row in sorted(case_rows, key=lambda r: r.order):
+    case_rows = sorted(case_rows, key=lambda r: r.order)
+    for row in case_rows:
         data = row.data
         if row.type == "case.opened":
             state.category = state.category or data["category"]
@@ -87,13 +89,6 @@ def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
             state.category = data["category"]
         elif row.type == "case.assigned":
             state.holder = data["department"]
-        elif row.type == "case.resolved":
-            state.status, state.resolved_at = "resolved", row.occurred_at
-        elif row.type == "case.reopened":
-            state.status, state.resolved_at = "open", None
-        elif row.type == "case.closed":
-            state.status = "closed"
-            state.resolved_at = state.resolved_at or row.occurred_at
         elif row.type == "case.linked":
             state.booking_refs.update(data.get("booking_refs", []))
             state.party_refs.update(data.get("party_refs", []))
@@ -114,7 +109,17 @@ def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
             if factor is not None:
                 factor.update(status="confirmed" if row.type == "case.factor_confirmed" else "rejected",
                               decided_by=row.actor, decided_at=rfc3339(row.occurred_at), rationale=data["rationale"])
+    standing = lifecycle_of(case_rows)
+    state.status = standing.status
+    state.resolved_at = instant_of(standing.resolved_at) if standing.resolved_at else None
     return state
+
+
+def lifecycle_of(case_rows: Iterable[Row]) -> Lifecycle:
+    """The case's status from its rows, by the one state machine its aggregate checks leads' changes with."""
+    return lifecycle(StatusChange(r.type.removeprefix("case."), moment_of(r.occurred_at), moment_of(r.reported_at),
+                                  r.position)
+                     for r in case_rows if r.type.startswith("case.") and r.type.removeprefix("case.") in STATUS_CHANGES)
 
 
 def case_summary(state: CaseState) -> dict[str, Any]:
@@ -167,9 +172,8 @@ def _elapsed(contact_rows: list[Row], case_rows: list[Row]) -> int:
     moments = sorted(r.occurred_at for r in [*contact_rows, *case_rows])
     if not moments:
         return 0
-    lifecycle = [r for r in case_rows if r.type in ("case.resolved", "case.closed", "case.reopened")]
-    settled = bool(lifecycle) and lifecycle[-1].type != "case.reopened"
-    end = lifecycle[-1].occurred_at if settled else moments[-1]
+    standing = lifecycle_of(case_rows)
+    end = instant_of(standing.resolved_at) if standing.resolved_at else moments[-1]
     return _seconds_between(moments[0], end)
 
 
