@@ -7,8 +7,9 @@ them, so the same events give the same report whatever order they arrived in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 
@@ -145,11 +146,18 @@ def timeline_entry(row: Row) -> dict[str, Any]:
     }
 
 
+# The case's events the party lives through: its opening, hand-overs, escalations and changes of
+# status. A lead's analysis (factors confirmed, rejected or added, a new category) and the detectors'
+# bookkeeping (links, proposed factors) are not, whoever records them and however late.
+CUSTOMER_CASE_EVENTS = ("case.opened", "case.assigned", "case.escalated", "case.resolved", "case.reopened",
+                        "case.closed")
+
+
 def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = ()) -> dict[str, Any]:
     """Customer effort: what the party went through across the contacts, and
     the case's own escalations and how long until it was resolved."""
     contact_rows = sorted(contact_rows, key=lambda r: r.order)
-    case_rows = sorted(case_rows, key=lambda r: r.order)
+    case_rows = sorted((r for r in case_rows if r.type in CUSTOMER_CASE_EVENTS), key=lambda r: r.order)
     contacts = {r.contact_ref for r in contact_rows if r.type == "contact.started"}
     inbound = [r for r in contact_rows if r.type == "contact.started" and r.data["direction"] == "inbound"]
     transfers = [r for r in contact_rows if r.type == "contact.transferred"]
@@ -168,7 +176,8 @@ def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = ()) -> dict[s
 
 
 def _elapsed(contact_rows: list[Row], case_rows: list[Row]) -> int:
-    """From the first contact or case event to the resolution, or to the latest event while unresolved."""
+    """From the first contact or case event the party lives through to the resolution, or to the
+    latest of those events while unresolved."""
     moments = sorted(r.occurred_at for r in [*contact_rows, *case_rows])
     if not moments:
         return 0

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.bootstrap import System
 from domain.errors import CaseStateError
-from tests.conftest import inputs
+from tests.conftest import inputs, lines_of, load
 
 
 def event(kind: str, event_id: str, time: str, data: dict[str, Any], source: str = "helpdesk:zendesk",
@@ -83,3 +83,26 @@ def test_in_every_arrival_order_the_desk_decides_on_the_status_the_report_shows(
 REFUSED = {"open": ["reopened"], "resolved": ["resolved"], "closed": ["resolved", "closed"]}
 ACCEPTED = {"open": "resolved", "resolved": "reopened", "closed": "reopened"}
 FIELDS = {"resolved": {"resolution": "done"}}
+
+
+# --- customer effort is the customer's ---------------------------------------------------------------------
+
+def test_a_leads_analysis_recorded_today_is_not_the_customers_time(system: System) -> None:
+    load(system, lines_of("01-overbooking-after-stop-sell.jsonl"))
+    case = detected(system, "OVB")
+    # From the case's opening at 11:24 (the sale over the stop-sell) to the end of the email at 13:05.
+    assert case["effort"]["elapsed_seconds"] == 6060
+    system.desk.decide(case["case_ref"], "stop_sell_not_honoured", True, by="lead-7", rationale="the ack is there")
+    system.desk.add_factor(case["case_ref"], "relocation_late", "front_office", "the guest waited",
+                           [("pms:seaside", "fo-reloc-8841")], by="lead-7")
+    system.catch_up()
+    after = system.cases.case_report(case["case_ref"])
+    assert {"case.factor_confirmed", "case.factor_added"} <= {e["type"] for e in after["timeline"]}
+    assert after["effort"] == case["effort"]
+
+
+def test_a_helpdesks_own_analysis_is_not_the_customers_time_either(system: System) -> None:
+    load(system, lines_of("05-booking-blamed-on-first-contact.jsonl"))
+    # Opened 15:30 on 15 March, resolved 11:00 the next day; the lead's factor (18:00) and the
+    # detector's proposal of a step missed on 4 March are analysis, not the customer's wait.
+    assert system.cases.case_report("ZD-9001")["effort"]["elapsed_seconds"] == (19 * 60 + 30) * 60
