@@ -61,6 +61,7 @@ class CaseState:
     priority: str = "normal"
     opened_at: str | None = None
     opened_by: str | None = None
+    opened_role: str | None = None  # the opener's: "detector" when a detector found the incident
     holder: str | None = None
     resolved_at: str | None = None  # the last resolution, while the case stays resolved or closed
     booking_refs: set[str] = field(default_factory=set)
@@ -82,8 +83,8 @@ def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
         if row.type == "case.opened":
             state.category = state.category or data["category"]
             state.priority = data.get("priority", "normal")
-            state.opened_at = state.opened_at or row.occurred_at
-            state.opened_by = state.opened_by or row.actor or row.source
+            if state.opened_at is None:
+                state.opened_at, state.opened_by, state.opened_role = row.occurred_at, row.actor or row.source, row.role
             state.booking_refs.update(filter(None, [data.get("booking_ref")]))
             state.party_refs.update(filter(None, [data.get("party_ref")]))
         elif row.type == "case.categorized":
@@ -135,6 +136,25 @@ def case_summary(state: CaseState) -> dict[str, Any]:
         # The departments the case's factors name, unless a lead rejected the factor.
         "departments": sorted({f["department"] for f in state.factors.values() if f["status"] != "rejected"}),
     }
+
+
+def proactive(state: CaseState, contact_rows: Iterable[Row]) -> bool:
+    """Whether the case was opened before any inbound contact from the party about it (``cases-v1``).
+
+    No inbound contact linked to the case may have started by its opening, and the log must show
+    that our side moved first: a detector opened it (from bookings, inventory or payments, not from
+    a request), or we contacted the party before they contacted us. A case an agent opened with no
+    contact on record does not show that the party had not asked: it is not called proactive.
+    """
+    if state.opened_at is None:
+        return False
+    started = sorted((r for r in contact_rows if r.type == "contact.started"), key=lambda r: r.order)
+    inbound = next((r for r in started if r.data["direction"] == "inbound"), None)
+    if inbound is not None and inbound.occurred_at <= state.opened_at:
+        return False
+    if state.opened_role == "detector":
+        return True
+    return any(r.data["direction"] == "outbound" and (inbound is None or r.order < inbound.order) for r in started)
 
 
 def timeline_entry(row: Row) -> dict[str, Any]:

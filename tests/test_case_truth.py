@@ -106,3 +106,39 @@ def test_a_helpdesks_own_analysis_is_not_the_customers_time_either(system: Syste
     # Opened 15:30 on 15 March, resolved 11:00 the next day; the lead's factor (18:00) and the
     # detector's proposal of a step missed on 4 March are analysis, not the customer's wait.
     assert system.cases.case_report("ZD-9001")["effort"]["elapsed_seconds"] == (19 * 60 + 30) * 60
+
+
+# --- proactive means one thing ------------------------------------------------------------------------------
+
+def test_a_helpdesk_case_an_agent_opened_with_no_contact_on_record_is_not_proactive(system: System) -> None:
+    load(system, lines_of("05-booking-blamed-on-first-contact.jsonl"))
+    assert system.cases.case_report("ZD-9001")["proactive"] is False
+
+
+def test_the_payment_rescue_is_proactive_and_the_complaint_after_twenty_contacts_is_not(system: System) -> None:
+    load(system, lines_of("02-proactive-payment-rescue.jsonl") + lines_of("04-twenty-contacts-nine-weeks.jsonl"))
+    assert detected(system, "PAY")["proactive"] is True
+    assert detected(system, "SVC")["proactive"] is False
+
+
+def test_an_agent_who_reaches_out_before_the_party_calls_opened_a_proactive_case(system: System) -> None:
+    opened = event("case.opened", "zd-o1", "2024-05-02T09:00:00+02:00",
+                   {"case_ref": "ZD-O1", "category": "other", "summary": "s", "party_ref": "g-1"})
+    called = event("contact.started", "call-o1", "2024-05-02T09:05:00+02:00",
+                   {"contact_ref": "C-O1", "party_ref": "g-1", "medium": "phone", "direction": "outbound",
+                    "case_ref": "ZD-O1"}, source="phone:pbx")
+    called_back = event("contact.started", "call-o2", "2024-05-02T10:00:00+02:00",
+                        {"contact_ref": "C-O2", "party_ref": "g-1", "medium": "phone", "direction": "inbound",
+                         "case_ref": "ZD-O1"}, source="phone:pbx")
+    load(system, [opened, called, called_back])
+    assert system.cases.case_report("ZD-O1")["proactive"] is True
+
+
+def test_a_case_opened_after_the_party_called_is_not_proactive(system: System) -> None:
+    called = event("contact.started", "call-i1", "2024-05-02T08:55:00+02:00",
+                   {"contact_ref": "C-I1", "party_ref": "g-2", "medium": "phone", "direction": "inbound",
+                    "case_ref": "ZD-I1"}, source="phone:pbx")
+    opened = event("case.opened", "zd-i1", "2024-05-02T09:00:00+02:00",
+                   {"case_ref": "ZD-I1", "category": "other", "summary": "s", "party_ref": "g-2"})
+    load(system, [called, opened])
+    assert system.cases.case_report("ZD-I1")["proactive"] is False
