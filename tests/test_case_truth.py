@@ -4,6 +4,9 @@ whether it was proactive, and the times in its explanations."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import fields, replace
+from datetime import UTC, datetime
 from itertools import permutations
 from typing import Any
 
@@ -11,7 +14,9 @@ import pytest
 
 from adapters.bootstrap import System
 from domain.errors import CaseStateError
-from tests.conftest import inputs, lines_of, load
+from projections.case_report import Row
+from projections.findings import clock
+from tests.conftest import all_scenario_lines, inputs, lines_of, load
 
 
 def event(kind: str, event_id: str, time: str, data: dict[str, Any], source: str = "helpdesk:zendesk",
@@ -38,10 +43,10 @@ def lifecycle(case_ref: str, *changes: tuple[str, str]) -> dict[str, bytes]:
     """A helpdesk case opened at 09:00 and its status changes, by id."""
     made = {f"{case_ref}-o": event("case.opened", f"{case_ref}-o", "2024-05-02T09:00:00+02:00",
                                    {"case_ref": case_ref, "category": "other", "summary": "s"})}
-    for kind, clock in changes:
+    for kind, at in changes:
         data = {"case_ref": case_ref, **({"resolution": "done"} if kind == "resolved" else {})}
-        made[f"{case_ref}-{kind}-{clock}"] = event(f"case.{kind}", f"{case_ref}-{kind}-{clock}",
-                                                   f"2024-05-02T{clock}:00+02:00", data, actorrole="lead")
+        made[f"{case_ref}-{kind}-{at}"] = event(f"case.{kind}", f"{case_ref}-{kind}-{at}",
+                                                f"2024-05-02T{at}:00+02:00", data, actorrole="lead")
     return made
 
 
@@ -142,3 +147,56 @@ def test_a_case_opened_after_the_party_called_is_not_proactive(system: System) -
                    {"case_ref": "ZD-I1", "category": "other", "summary": "s", "party_ref": "g-2"})
     load(system, [called, opened])
     assert system.cases.case_report("ZD-I1")["proactive"] is False
+
+
+# --- times say their zone -----------------------------------------------------------------------------------
+
+def in_utc(lines: list[bytes]) -> list[bytes]:
+    """The same events, their times given in UTC."""
+    moved = []
+    for line in lines:
+        document = json.loads(line)
+        for name in ("time", "reportedat"):
+            if name in document:
+                moment = datetime.fromisoformat(document[name]).astimezone(UTC)
+                document[name] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        moved.append(json.dumps(document).encode())
+    return moved
+
+
+def test_an_explanation_names_the_zone_of_its_clock_times(system: System) -> None:
+    load(system, lines_of("01-overbooking-after-stop-sell.jsonl"))
+    [factor] = detected(system, "OVB")["factors"]
+    assert factor["explanation"] == ("ota:booking.com accepted booking B-8841 50 min after acknowledging "
+                                     "the stop-sell of 10:31 +07:00")
+
+
+def test_the_same_instant_given_in_utc_says_utc(system: System) -> None:
+    load(system, in_utc(lines_of("01-overbooking-after-stop-sell.jsonl")))
+    [factor] = detected(system, "OVB")["factors"]
+    assert factor["explanation"].endswith("the stop-sell of 03:31 UTC")
+
+
+@pytest.mark.parametrize(("given", "shown"), [
+    ("2019-06-21T10:31:00+07:00", "10:31 +07:00"), ("2021-12-05T20:01:10-08:00", "20:01 -08:00"),
+    ("2024-03-01T09:05:00+05:45", "09:05 +05:45"), ("2024-03-01T09:05:00-03:30", "09:05 -03:30"),
+    ("2019-06-21T03:31:00Z", "03:31 UTC"), ("2019-06-21T03:31:00+00:00", "03:31 UTC")])
+def test_a_clock_time_names_its_zone_as_the_source_gave_it(given: str, shown: str) -> None:
+    row = replace(Row(*[""] * len(fields(Row))), occurred_local=given)
+    assert clock(row) == shown
+    assert clock(row, day=True) == f"{given[:10]} {shown}"
+
+
+CLOCK = re.compile(r"(?<![+-])\b\d{1,2}:\d{2}\b(?!:)")  # not an offset, not seconds
+ZONE = re.compile(r" (UTC|[+-]\d{2}:\d{2})")
+
+
+def test_every_clock_time_in_every_explanation_of_the_samples_names_its_zone(system: System) -> None:
+    load(system, all_scenario_lines())
+    explanations = [f["explanation"] for c in system.cases.list_cases() if c["case_ref"][:3] in ("OVB", "PAY", "SVC")
+                    or c["case_ref"] == "ZD-9001" for f in system.cases.case_report(c["case_ref"])["factors"]
+                    if f["proposed_by"].startswith("detector:")]
+    times = [(text, found) for text in explanations for found in CLOCK.finditer(text)]
+    assert len(times) >= 10
+    for text, found in times:
+        assert ZONE.match(text, found.end()), f"{found.group()} has no zone in: {text}"
