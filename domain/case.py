@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -10,6 +13,64 @@ from domain.errors import CaseStateError, DuplicateFact, FactorNotFound
 from domain.model import Aggregate
 
 Priority = Literal["low", "normal", "high", "critical"]
+Status = Literal["open", "resolved", "closed"]
+
+
+# --- the case's lifecycle: one state machine, for the aggregate's checks and for the case report ---
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A case event that changes its status (``resolved``, ``reopened``, ``closed``), and where it
+    falls in the case's history: when it occurred, then when it was reported, then its position."""
+
+    change: str
+    occurred_at: datetime
+    reported_at: datetime
+    position: int  # in the case's stream or in the log: within one case the two agree
+
+    @property
+    def order(self) -> tuple[datetime, datetime, int]:
+        return (self.occurred_at, self.reported_at, self.position)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    status: Status = "open"
+    resolved_at: datetime | None = None  # the last resolution, while the case stays resolved or closed
+
+    def after(self, step: StatusChange) -> Lifecycle:
+        """The case once ``step`` happened. A reported fact already happened, so every step applies."""
+        if step.change == "resolved":
+            return Lifecycle("resolved", step.occurred_at)
+        if step.change == "reopened":
+            return Lifecycle("open", None)
+        if step.change == "closed":
+            return Lifecycle("closed", self.resolved_at or step.occurred_at)
+        raise ValueError(f"not a change of status: {step.change}")
+
+    def refusal(self, change: str) -> str | None:
+        """Why a lead's ``change`` makes no sense for the case as it stands, or None when it does."""
+        if change == "reopened" and self.status == "open":
+            return "is open already"
+        if change == "resolved" and self.status != "open":
+            return f"is {self.status}; reopen it first"
+        if change == "closed" and self.status == "closed":
+            return "is closed already"
+        return None
+
+
+STATUS_CHANGES = ("resolved", "reopened", "closed")
+
+
+def lifecycle(steps: Iterable[StatusChange], before: StatusChange | None = None) -> Lifecycle:
+    """The case's status from its status changes in the order they occurred (then were reported,
+    then were stored), whatever order they arrived in; ``before``: only the steps that come before it."""
+    state = Lifecycle()
+    for step in sorted(steps, key=lambda s: s.order):
+        if before is not None and step.order >= before.order:
+            break
+        state = state.after(step)
+    return state
 
 
 class EvidenceRef(BaseModel):
@@ -37,18 +98,24 @@ class Case(Aggregate):
         super().__init__()
         self.case_ref: str | None = None
         self.category: str | None = None
-        self.status = "open"
+        self.status_changes: list[StatusChange] = []
         self.factors: dict[FactorKey, str] = {}
         self.linked: set[str] = set()  # "booking:B-1", "party:g-1", "contact:C-1", "event:SOURCE#ID"
 
-    def check_can(self, change: str) -> None:
-        """A lead's change must make sense for the case as it stands."""
-        if change == "reopened" and self.status == "open":
-            raise CaseStateError(f"case {self.case_ref} is open already")
-        if change == "resolved" and self.status != "open":
-            raise CaseStateError(f"case {self.case_ref} is {self.status}; reopen it first")
-        if change == "closed" and self.status == "closed":
-            raise CaseStateError(f"case {self.case_ref} is closed already")
+    @property
+    def status(self) -> Status:
+        """By the order its changes occurred in, as the case report shows it (``lifecycle``)."""
+        return lifecycle(self.status_changes).status
+
+    def check_can(self, change: str, at: datetime) -> None:
+        """A lead's change, occurring ``at``, must make sense for the case as it stands then: its
+        status changes that come before it in the case's order, whatever order they arrived in."""
+        if change not in STATUS_CHANGES:
+            return
+        standing = lifecycle(self.status_changes, before=StatusChange(change, at, at, self.version + 1))
+        refusal = standing.refusal(change)
+        if refusal:
+            raise CaseStateError(f"case {self.case_ref} {refusal}")
 
     def check_factor_is_new(self, code: str, department: str, subject: str = "") -> None:
         if (code, department, subject) in self.factors:
@@ -152,24 +219,26 @@ class Case(Aggregate):
             super().apply(aggregate)
             aggregate.factors[self.factor] = "rejected"
 
-    class Resolved(Fact):
+    class StatusChanged(Fact):
+        """Kept in the case's order, not in arrival order: see ``lifecycle``."""
+
+        change: ClassVar[str]
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.status_changes.append(StatusChange(self.change, self.provenance.occurred_at,
+                                                         self.provenance.reported_at, self.originator_version))
+
+    class Resolved(StatusChanged):
+        change = "resolved"
         resolution: str
 
-        def apply(self, aggregate: Any) -> None:
-            super().apply(aggregate)
-            aggregate.status = "resolved"
-
-    class Reopened(Fact):
+    class Reopened(StatusChanged):
+        change = "reopened"
         reason: str | None = None
 
-        def apply(self, aggregate: Any) -> None:
-            super().apply(aggregate)
-            aggregate.status = "open"
-
-    class Closed(Fact):
-        def apply(self, aggregate: Any) -> None:
-            super().apply(aggregate)
-            aggregate.status = "closed"
+    class Closed(StatusChanged):
+        change = "closed"
 
 
 def link_names(booking_refs: list[str], party_refs: list[str], contact_refs: list[str],

@@ -7,13 +7,15 @@ them, so the same events give the same report whatever order they arrived in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 
 from domain import ids
-from projections.recorded import moment_of, rfc3339
+from domain.case import STATUS_CHANGES, Lifecycle, StatusChange, lifecycle
+from projections.recorded import instant_of, moment_of, rfc3339
 
 ESCALATION_RANK = {"none": 0, "supervisor": 1, "manager": 2, "executive": 3}
 
@@ -59,6 +61,7 @@ class CaseState:
     priority: str = "normal"
     opened_at: str | None = None
     opened_by: str | None = None
+    opened_role: str | None = None  # the opener's: "detector" when a detector found the incident
     holder: str | None = None
     resolved_at: str | None = None  # the last resolution, while the case stays resolved or closed
     booking_refs: set[str] = field(default_factory=set)
@@ -74,26 +77,20 @@ class CaseState:
 def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
     """The case as its own events, in the order they occurred, make it."""
     state = CaseState(case_ref)
-    for row in sorted(case_rows, key=lambda r: r.order):
+    case_rows = sorted(case_rows, key=lambda r: r.order)
+    for row in case_rows:
         data = row.data
         if row.type == "case.opened":
             state.category = state.category or data["category"]
             state.priority = data.get("priority", "normal")
-            state.opened_at = state.opened_at or row.occurred_at
-            state.opened_by = state.opened_by or row.actor or row.source
+            if state.opened_at is None:
+                state.opened_at, state.opened_by, state.opened_role = row.occurred_at, row.actor or row.source, row.role
             state.booking_refs.update(filter(None, [data.get("booking_ref")]))
             state.party_refs.update(filter(None, [data.get("party_ref")]))
         elif row.type == "case.categorized":
             state.category = data["category"]
         elif row.type == "case.assigned":
             state.holder = data["department"]
-        elif row.type == "case.resolved":
-            state.status, state.resolved_at = "resolved", row.occurred_at
-        elif row.type == "case.reopened":
-            state.status, state.resolved_at = "open", None
-        elif row.type == "case.closed":
-            state.status = "closed"
-            state.resolved_at = state.resolved_at or row.occurred_at
         elif row.type == "case.linked":
             state.booking_refs.update(data.get("booking_refs", []))
             state.party_refs.update(data.get("party_refs", []))
@@ -114,7 +111,17 @@ def fold_case(case_ref: str, case_rows: Iterable[Row]) -> CaseState:
             if factor is not None:
                 factor.update(status="confirmed" if row.type == "case.factor_confirmed" else "rejected",
                               decided_by=row.actor, decided_at=rfc3339(row.occurred_at), rationale=data["rationale"])
+    standing = lifecycle_of(case_rows)
+    state.status = standing.status
+    state.resolved_at = instant_of(standing.resolved_at) if standing.resolved_at else None
     return state
+
+
+def lifecycle_of(case_rows: Iterable[Row]) -> Lifecycle:
+    """The case's status from its rows, by the one state machine its aggregate checks leads' changes with."""
+    return lifecycle(StatusChange(r.type.removeprefix("case."), moment_of(r.occurred_at), moment_of(r.reported_at),
+                                  r.position)
+                     for r in case_rows if r.type.startswith("case.") and r.type.removeprefix("case.") in STATUS_CHANGES)
 
 
 def case_summary(state: CaseState) -> dict[str, Any]:
@@ -131,6 +138,25 @@ def case_summary(state: CaseState) -> dict[str, Any]:
     }
 
 
+def proactive(state: CaseState, contact_rows: Iterable[Row]) -> bool:
+    """Whether the case was opened before any inbound contact from the party about it (``cases-v1``).
+
+    No inbound contact linked to the case may have started by its opening, and the log must show
+    that our side moved first: a detector opened it (from bookings, inventory or payments, not from
+    a request), or we contacted the party before they contacted us. A case an agent opened with no
+    contact on record does not show that the party had not asked: it is not called proactive.
+    """
+    if state.opened_at is None:
+        return False
+    started = sorted((r for r in contact_rows if r.type == "contact.started"), key=lambda r: r.order)
+    inbound = next((r for r in started if r.data["direction"] == "inbound"), None)
+    if inbound is not None and inbound.occurred_at <= state.opened_at:
+        return False
+    if state.opened_role == "detector":
+        return True
+    return any(r.data["direction"] == "outbound" and (inbound is None or r.order < inbound.order) for r in started)
+
+
 def timeline_entry(row: Row) -> dict[str, Any]:
     return {
         "source": row.source, "id": row.source_id, "type": row.type,
@@ -140,11 +166,18 @@ def timeline_entry(row: Row) -> dict[str, Any]:
     }
 
 
+# The case's events the party lives through: its opening, hand-overs, escalations and changes of
+# status. A lead's analysis (factors confirmed, rejected or added, a new category) and the detectors'
+# bookkeeping (links, proposed factors) are not, whoever records them and however late.
+CUSTOMER_CASE_EVENTS = ("case.opened", "case.assigned", "case.escalated", "case.resolved", "case.reopened",
+                        "case.closed")
+
+
 def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = ()) -> dict[str, Any]:
     """Customer effort: what the party went through across the contacts, and
     the case's own escalations and how long until it was resolved."""
     contact_rows = sorted(contact_rows, key=lambda r: r.order)
-    case_rows = sorted(case_rows, key=lambda r: r.order)
+    case_rows = sorted((r for r in case_rows if r.type in CUSTOMER_CASE_EVENTS), key=lambda r: r.order)
     contacts = {r.contact_ref for r in contact_rows if r.type == "contact.started"}
     inbound = [r for r in contact_rows if r.type == "contact.started" and r.data["direction"] == "inbound"]
     transfers = [r for r in contact_rows if r.type == "contact.transferred"]
@@ -163,13 +196,13 @@ def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = ()) -> dict[s
 
 
 def _elapsed(contact_rows: list[Row], case_rows: list[Row]) -> int:
-    """From the first contact or case event to the resolution, or to the latest event while unresolved."""
+    """From the first contact or case event the party lives through to the resolution, or to the
+    latest of those events while unresolved."""
     moments = sorted(r.occurred_at for r in [*contact_rows, *case_rows])
     if not moments:
         return 0
-    lifecycle = [r for r in case_rows if r.type in ("case.resolved", "case.closed", "case.reopened")]
-    settled = bool(lifecycle) and lifecycle[-1].type != "case.reopened"
-    end = lifecycle[-1].occurred_at if settled else moments[-1]
+    standing = lifecycle_of(case_rows)
+    end = instant_of(standing.resolved_at) if standing.resolved_at else moments[-1]
     return _seconds_between(moments[0], end)
 
 

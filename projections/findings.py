@@ -64,10 +64,28 @@ def minutes_between(first: str, last: str) -> float:
     return (moment_of(last) - moment_of(first)).total_seconds() / 60
 
 
-def clock(row: Row) -> str:
-    """The row's local time of day as its source gave it: ``10:31``."""
-    return datetime.fromisoformat(row.occurred_local.replace("Z", "+00:00")).strftime("%H:%M")
+def clock(row: Row, day: bool = False) -> str:
+    """When the row occurred, in the local time its source gave, naming the zone so that one instant
+    never reads as two times without saying so: ``10:31 +07:00``, or ``03:31 UTC`` when the source
+    spoke UTC; ``day``: ``2019-06-21 10:31 +07:00``. Every clock time in an explanation is this."""
+    moment = _local(row)
+    return f"{moment.strftime('%Y-%m-%d %H:%M' if day else '%H:%M')} {_zone(moment)}"
 
 
-def local_day_and_clock(row: Row) -> str:
-    return datetime.fromisoformat(row.occurred_local.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
+def local_day(row: Row) -> str:
+    """The date the row occurred on, in its source's local time: ``2019-06-21``."""
+    return _local(row).strftime("%Y-%m-%d")
+
+
+def _local(row: Row) -> datetime:
+    return datetime.fromisoformat(row.occurred_local)
+
+
+def _zone(moment: datetime) -> str:
+    """``UTC``, or the offset from it as RFC 3339 writes it: ``+07:00``, ``-08:00``."""
+    offset = moment.utcoffset()
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes > 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

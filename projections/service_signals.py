@@ -9,7 +9,7 @@ from itertools import groupby
 
 from domain.config import Windows
 from projections.case_report import Row
-from projections.findings import FactorFinding, Finding, clock, key, local_day_and_clock, minutes_between
+from projections.findings import FactorFinding, Finding, clock, key, local_day, minutes_between
 
 
 def detect(party: str, rows: list[Row], windows: Windows) -> Finding | None:
@@ -40,7 +40,7 @@ def _repeat_contact(party: str, rows: list[Row], windows: Windows) -> list[Facto
         run = unresolved[start : start + needed]
         if minutes_between(run[0].occurred_at, run[-1].occurred_at) <= days * 24 * 60:
             last = run[-1]
-            dates = ", ".join(local_day_and_clock(r)[:10] for r in run)
+            dates = ", ".join(local_day(r) for r in run)
             return [FactorFinding(
                 "repeat_contact", ended[last.contact_ref].department, last.occurred_at,
                 f"{party} contacted us {needed} times within {days} days without resolution ({dates})",
@@ -80,7 +80,7 @@ def _long_holds(rows: list[Row], windows: Windows) -> list[FactorFinding]:
             found.setdefault(row.department, FactorFinding(
                 "long_hold", row.department, row.occurred_at,
                 f"contact {row.contact_ref} was held {minutes} min {rest:02d} s by {row.department} at "
-                f"{local_day_and_clock(row)}, over the {windows.long_hold_minutes}-minute limit", (key(row),)))
+                f"{clock(row, day=True)}, over the {windows.long_hold_minutes}-minute limit", (key(row),)))
     return list(found.values())
 
 
@@ -89,6 +89,6 @@ def _executive_escalation(rows: list[Row]) -> list[FactorFinding]:
         if row.type == "contact.escalated" and row.data["level"] == "executive":
             return [FactorFinding(
                 "executive_escalation", "customer_service", row.occurred_at,
-                f"contact {row.contact_ref} reached executive level at {local_day_and_clock(row)}: "
+                f"contact {row.contact_ref} reached executive level at {clock(row, day=True)}: "
                 "the normal channels had failed", (key(row),))]
     return []

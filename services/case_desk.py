@@ -117,8 +117,8 @@ class CaseDesk(CasetrailApplication):
 
         def record() -> None:
             case = self._case(case_ref)
-            case.check_can(kind)
             now = _now()
+            case.check_can(kind, moment_of(now))
             Case.record(case, case.id, event_class, case_ref=case_ref, **fields,
                         provenance=_facts(str(uuid.uuid4()), f"case.{kind}", now, now, by, fields, role="lead"))
             self.save(case)

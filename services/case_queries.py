@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from domain import ids
 from domain.errors import CaseNotFound
-from projections.case_report import CaseState, Row, case_summary, effort, fold_case, timeline_entry
+from projections.case_report import CaseState, Row, case_summary, effort, fold_case, proactive, timeline_entry
 from projections.recorded import instant_of, moment_of
 from projections.timeline import COLUMNS
 from services.ports import ViewStore
@@ -138,7 +138,7 @@ class CaseQueries:
             report["status"] = "not_opened"  # at that moment; the incident's events are shown all the same
         report.update({
             "opened_by": state.opened_by,
-            "proactive": _proactive(state, contact_rows),
+            "proactive": proactive(state, contact_rows),
             "subjects": {
                 "booking_refs": sorted(incident.booking_refs),
                 "party_refs": sorted(incident.party_refs),
@@ -267,8 +267,3 @@ def _grouped(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, list[R
 
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
-
-
-def _proactive(state: CaseState, contact_rows: list[Row]) -> bool:
-    inbound = [r.occurred_at for r in contact_rows if r.type == "contact.started" and r.data["direction"] == "inbound"]
-    return state.opened_at is not None and all(state.opened_at < started for started in inbound)

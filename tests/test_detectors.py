@@ -38,7 +38,7 @@ def test_overbooking_after_a_stop_sell_blames_the_ota_that_acknowledged_it_and_n
                                                                         "proposed")
     assert {e["id"] for e in factor["evidence"]} == {"fo-311", "bcom-ack-311", "bcom-8841"}
     assert factor["explanation"] == ("ota:booking.com accepted booking B-8841 50 min after acknowledging "
-                                     "the stop-sell of 10:31")
+                                     "the stop-sell of 10:31 +07:00")
     assert not [f for f in case["factors"] if f["department"] == "front_office"]
     timeline = {e["id"] for e in case["timeline"]}
     assert {"inv-0621", "tvl-5521", "res-103", "fo-104", "bcom-8841", "fo-311", "tvl-ack-311", "bcom-ack-311",
