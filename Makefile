@@ -26,7 +26,7 @@ test: $(INSTALLED)
 FUZZ_EXAMPLES ?= 500
 fuzz: $(INSTALLED)
 	rm -f .fuzz-tally
-	CASETRAIL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) CASETRAIL_FUZZ_TALLY=.fuzz-tally \
+	CASETRAIL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) CASETRAIL_FUZZ_MIN_LINES=10 CASETRAIL_FUZZ_TALLY=.fuzz-tally \
 		$(BIN)/python -m pytest -q tests/test_ingest_property.py --durations=0
 	awk '{lines[$$1] += $$2; runs[$$1]++} END {for (s in lines) print s ": " runs[s] " examples, " lines[s] " lines"}' .fuzz-tally
 

@@ -33,6 +33,7 @@ from tests.conftest import all_scenario_lines
 from tests.test_limits import REPORTS, run
 
 EXAMPLES = int(os.environ.get("CASETRAIL_FUZZ_EXAMPLES", "8"))
+MIN_LINES = int(os.environ.get("CASETRAIL_FUZZ_MIN_LINES", "1"))
 TALLY = os.environ.get("CASETRAIL_FUZZ_TALLY")  # a file that gets each example's store and count of lines
 TEMPLATES = [orjson.loads(line) for line in all_scenario_lines()]
 
@@ -122,7 +123,7 @@ def store_kind(request: pytest.FixtureRequest) -> tuple[str, str | None]:
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large, HealthCheck.large_base_example])
-@given(lines=st.lists(ANY_LINE, min_size=1, max_size=40))
+@given(lines=st.lists(ANY_LINE, min_size=MIN_LINES, max_size=MIN_LINES + 40))
 def test_any_lines_store_the_valid_keep_the_rest_and_every_read_answers(
         capsys: pytest.CaptureFixture[str], store_kind: tuple[str, str | None],
         lines: list[tuple[bytes, bool]]) -> None:
