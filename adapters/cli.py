@@ -38,6 +38,9 @@ from services.ports import RejectedInput
 
 log = structlog.get_logger("casetrail.cli")
 
+# What a case can be (domain.case): the filter takes nothing else.
+CASE_STATUSES = ("open", "resolved", "closed")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -85,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("cases", parents=[common], help="list cases, oldest first")
     listing.add_argument("--json", action="store_true", help="print one JSON document")
-    listing.add_argument("--status", help="only cases with this status (open, resolved, closed)")
+    listing.add_argument("--status", choices=CASE_STATUSES, help="only cases with this status (open, resolved, closed)")
     listing.add_argument("--category", help="only cases of this category")
     listing.add_argument("--department", help="only cases with a factor naming this department")
     listing.set_defaults(run=case_commands.cases)
