@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import re
 import sqlite3
 import sys
 from datetime import datetime
@@ -18,6 +19,7 @@ import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
+from pydantic import TypeAdapter, ValidationError
 from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
@@ -34,6 +36,7 @@ from adapters.output import console, print_json, utc_text
 from adapters.progress import ByteProgress
 from adapters.settings import Settings
 from domain.errors import DomainError
+from services.inbound import Timestamp
 from services.ports import RejectedInput
 
 log = structlog.get_logger("casetrail.cli")
@@ -162,14 +165,28 @@ def positive_int(text: str) -> int:
 
 
 def moment(text: str) -> datetime:
-    """An RFC 3339 timestamp given on the command line; it must say its offset."""
+    """An RFC 3339 timestamp given on the command line; it must say its offset.
+
+    Parsed as the inbound contract parses an event's ``time`` (``services.inbound.Timestamp``),
+    so the command line takes what the log can hold and nothing else.
+    """
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 timestamp") from None
-    if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. {text}+07:00 or {text}Z")
-    return parsed
+        return _TIMESTAMP.validate_python(text)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        if first["type"] == "timezone_aware" and _NAIVE_TIME.fullmatch(text):
+            reason = f" needs a UTC offset, e.g. {text}+07:00 or {text}Z"
+        elif first["type"] == "value_error":  # the contract's own reason, e.g. a year it cannot hold
+            reason = ": " + str(first["msg"]).removeprefix("Value error, ")
+        else:
+            reason = f" is not an RFC 3339 timestamp with an offset, e.g. {_EXAMPLE}"
+        raise argparse.ArgumentTypeError(f"{text!r}{reason}") from None
+
+
+_TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(Timestamp)
+_EXAMPLE = "2019-06-21T10:33:30+07:00"
+# A date and a time of day without an offset: adding one makes it a timestamp.
+_NAIVE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?")
 
 
 def reject_document(reject: RejectedInput) -> dict[str, Any]:
