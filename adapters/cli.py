@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 from pydantic import TypeAdapter, ValidationError
 from rich.table import Table
 
@@ -29,8 +29,8 @@ from adapters.database import DatabaseURLError, redacted
 from adapters.exit_status import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 from adapters.interpreter import tune_for_batches
 from adapters.jsonl import InputError, check_readable, read_inputs
-from adapters.kafka_topics import DEFAULT_BOOTSTRAP
-from adapters.logs import configure_logging
+from adapters.kafka_topics import DEFAULT_BOOTSTRAP, KafkaSettings
+from adapters.logs import LEVELS, configure_logging
 from adapters.outages import first_line
 from adapters.output import console, print_json, utc_text
 from adapters.progress import ByteProgress
@@ -47,7 +47,8 @@ CASE_STATUSES = ("open", "resolved", "closed")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_environment(database=getattr(args, "database", None), config=getattr(args, "config", None))
+    settings = Settings.from_environment(database=getattr(args, "database", None), config=getattr(args, "config", None),
+                                         log_level=getattr(args, "log_level", None))
     try:
         configure_logging(settings.log_level)
         tune_for_batches()
@@ -57,8 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {first_line(error)}")
     except KafkaError as error:
-        return _fail(f"kafka: cannot use {os.environ.get('CASETRAIL_KAFKA_BOOTSTRAP') or DEFAULT_BOOTSTRAP}: "
-                     f"{first_line(error)}")
+        bootstrap_servers = os.environ.get("CASETRAIL_KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP
+        if isinstance(error, KafkaTimeoutError) and "bootstrap" in str(error).lower():
+            return _fail(f"kafka: no broker answered at {bootstrap_servers} within "
+                         f"{KafkaSettings.bootstrap_timeout_ms / 1000:g} s")
+        return _fail(f"kafka: cannot use {bootstrap_servers}: {first_line(error)}")
     except OSError as error:
         return _fail(f"{error.filename or 'input'}: {error.strerror or error}")
     except KeyboardInterrupt:
@@ -71,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME (env CASETRAIL_DATABASE)")
     common.add_argument("--config", default=argparse.SUPPRESS,
                         help="TOML configuration file (env CASETRAIL_CONFIG)")
+    common.add_argument("--log-level", choices=LEVELS, default=argparse.SUPPRESS,
+                        help="JSON log lines on standard error from this level on; libraries' lines only at debug "
+                             "(env CASETRAIL_LOG_LEVEL, default warning)")
     parser = argparse.ArgumentParser(
         prog="casetrail", parents=[common],
         description="Event-sourced case management for hospitality and travel customer service.",
