@@ -24,8 +24,8 @@ from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
 from adapters.bootstrap import bootstrap
-from adapters.config_file import ConfigError
-from adapters.database import DatabaseURLError, redacted
+from adapters.config_file import ConfigError, load_config
+from adapters.database import DatabaseURLError, check_database, redacted
 from adapters.exit_status import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 from adapters.interpreter import tune_for_batches
 from adapters.jsonl import InputError, check_readable, read_inputs
@@ -51,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                          log_level=getattr(args, "log_level", None))
     try:
         configure_logging(settings.log_level)
+        load_config(settings.config_path)  # a mistake in it is named first, whatever the database
+        if args.run is not demo.run:  # the demo makes a file of its own
+            check_database(settings.database_url, must_exist=args.run in _ONLY_READ)
         tune_for_batches()
         return int(args.run(args, settings))
     except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
@@ -159,6 +162,12 @@ def _rejects(args: argparse.Namespace, settings: Settings) -> int:
                       r.raw.decode("utf-8", "replace")[:80])
     console.print(table)
     return EXIT_OK
+
+
+# Commands that only read the log (replay and relay write only what they derive from it):
+# on a database that is not there they say so, instead of creating an empty one to answer from.
+_ONLY_READ = (case_commands.cases, case_commands.case, case_commands.replay, report_commands.run, _rejects,
+              kafka_commands.run_relay)
 
 
 def positive_int(text: str) -> int:
