@@ -71,7 +71,8 @@ def change_case(args: argparse.Namespace, settings: Settings) -> int:
         # The levels come from the configuration, so argparse's choices cannot say them: the same usage error.
         levels = load_config(settings.config_path).escalation_levels
         if args.level not in levels:
-            args.usage_error(f"argument --level: invalid choice: {args.level!r} (choose from {', '.join(map(repr, levels))})")
+            choices = ", ".join(map(repr, levels))
+            args.usage_error(f"argument --level: invalid choice: {args.level!r} (choose from {choices})")
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.change(ref, args.kind, args.by, **fields))
     print(f"{case_ref}: {args.kind} by {args.by}")
     return 0
