@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
 
+from adapters.bootstrap import bootstrap
+from adapters.settings import Settings
 from tests.integration.conftest import start_member, wait_for
 
 # Generous bounds for a shared machine; the commands take about half of them.
@@ -26,9 +27,16 @@ def closed_port() -> str:
         return f"127.0.0.1:{probe.getsockname()[1]}"
 
 
+def existing_store(tmp_path: Path) -> str:
+    """A database with the log's tables: the relay reads it, and does not create one."""
+    url = f"sqlite:///{tmp_path}/casetrail.db"
+    bootstrap(Settings(database_url=url)).close()
+    return url
+
+
 def test_relay_without_a_broker_exits_1_with_one_line(tmp_path: Path) -> None:
     address = closed_port()
-    relay = start_member("relay", f"sqlite:///{tmp_path}/casetrail.db", address)
+    relay = start_member("relay", existing_store(tmp_path), address)
     try:
         _, stderr = relay.communicate(timeout=DEADLINE_S)
     finally:
@@ -40,7 +48,7 @@ def test_relay_without_a_broker_exits_1_with_one_line(tmp_path: Path) -> None:
 
 def test_the_library_lines_are_shown_at_debug(tmp_path: Path) -> None:
     address = closed_port()
-    relay = start_member("relay", f"sqlite:///{tmp_path}/casetrail.db", address, "--log-level", "debug")
+    relay = start_member("relay", existing_store(tmp_path), address, "--log-level", "debug")
     try:
         _, stderr = relay.communicate(timeout=DEADLINE_S)
     finally:
@@ -73,13 +81,15 @@ def test_consume_stops_promptly_on_sigterm_while_the_broker_is_down(tmp_path: Pa
 
 def test_consume_without_a_broker_logs_only_its_own_lines(tmp_path: Path) -> None:
     consume = start_member("consume", f"sqlite:///{tmp_path}/casetrail.db", closed_port())
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in consume.stderr or ()),
+                              daemon=True)
+    reader.start()
     try:
-        time.sleep(7)  # past the first attempt to reach the broker
+        wait_for(lambda: lines, DEADLINE_S, "the first failed attempt to reach the broker")
         consume.send_signal(signal.SIGTERM)
-        _, stderr = consume.communicate(timeout=DEADLINE_S)
-    except subprocess.TimeoutExpired:
+        assert consume.wait(timeout=DEADLINE_S) == 0, lines
+    finally:
         consume.kill()
-        raise
-    lines = stderr.decode().strip().splitlines()
-    assert consume.returncode == 0
+    reader.join(timeout=5)
     assert lines and all('"event": "broker unavailable; retrying"' in line for line in lines), lines
