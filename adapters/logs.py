@@ -49,6 +49,10 @@ def configure_logging(level: str = "warning") -> None:
             structlog.processors.JSONRenderer(),
         ],
     ))
+    # On the handler as well as the root: a library logger with a level of its own
+    # decides for itself whether to log, and the record still reaches this handler.
+    libraries = numeric if numeric <= logging.DEBUG else _SILENT
+    handler.setLevel(libraries)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(numeric if numeric <= logging.DEBUG else _SILENT)
+    root.setLevel(libraries)

@@ -16,6 +16,7 @@ import logging, sys
 import structlog
 from adapters.logs import configure_logging
 configure_logging(sys.argv[1])
+logging.getLogger("kafka").setLevel(logging.INFO)  # a library may set a level of its own
 try:
     raise ConnectionRefusedError(111, "Connection refused")
 except OSError:
