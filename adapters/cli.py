@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import re
 import sqlite3
 import sys
 from datetime import datetime
@@ -17,33 +18,42 @@ from typing import Any, Sequence
 import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
+from pydantic import TypeAdapter, ValidationError
 from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
 from adapters.bootstrap import bootstrap
-from adapters.config_file import ConfigError
-from adapters.database import DatabaseURLError, redacted
+from adapters.config_file import ConfigError, load_config
+from adapters.database import DatabaseURLError, check_database, redacted
 from adapters.exit_status import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 from adapters.interpreter import tune_for_batches
 from adapters.jsonl import InputError, check_readable, read_inputs
-from adapters.kafka_topics import DEFAULT_BOOTSTRAP
-from adapters.logs import configure_logging
+from adapters.kafka_topics import DEFAULT_BOOTSTRAP, KafkaSettings
+from adapters.logs import LEVELS, configure_logging
 from adapters.outages import first_line
 from adapters.output import console, print_json, utc_text
 from adapters.progress import ByteProgress
 from adapters.settings import Settings
 from domain.errors import DomainError
+from services.inbound import Timestamp
 from services.ports import RejectedInput
 
 log = structlog.get_logger("casetrail.cli")
 
+# What a case can be (domain.case): the filter takes nothing else.
+CASE_STATUSES = ("open", "resolved", "closed")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_environment(database=getattr(args, "database", None), config=getattr(args, "config", None))
+    settings = Settings.from_environment(database=getattr(args, "database", None), config=getattr(args, "config", None),
+                                         log_level=getattr(args, "log_level", None))
     try:
         configure_logging(settings.log_level)
+        load_config(settings.config_path)  # a mistake in it is named first, whatever the database
+        if args.run is not demo.run:  # the demo makes a file of its own
+            check_database(settings.database_url, must_exist=args.run in _ONLY_READ)
         tune_for_batches()
         return int(args.run(args, settings))
     except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
@@ -51,8 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {first_line(error)}")
     except KafkaError as error:
-        return _fail(f"kafka: cannot use {os.environ.get('CASETRAIL_KAFKA_BOOTSTRAP') or DEFAULT_BOOTSTRAP}: "
-                     f"{first_line(error)}")
+        bootstrap_servers = os.environ.get("CASETRAIL_KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP
+        if isinstance(error, KafkaTimeoutError) and "bootstrap" in str(error).lower():
+            return _fail(f"kafka: no broker answered at {bootstrap_servers} within "
+                         f"{KafkaSettings.bootstrap_timeout_ms / 1000:g} s")
+        return _fail(f"kafka: cannot use {bootstrap_servers}: {first_line(error)}")
     except OSError as error:
         return _fail(f"{error.filename or 'input'}: {error.strerror or error}")
     except KeyboardInterrupt:
@@ -65,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME (env CASETRAIL_DATABASE)")
     common.add_argument("--config", default=argparse.SUPPRESS,
                         help="TOML configuration file (env CASETRAIL_CONFIG)")
+    common.add_argument("--log-level", choices=LEVELS, default=argparse.SUPPRESS,
+                        help="JSON log lines on standard error from this level on; libraries' lines only at debug "
+                             "(env CASETRAIL_LOG_LEVEL, default warning)")
     parser = argparse.ArgumentParser(
         prog="casetrail", parents=[common],
         description="Event-sourced case management for hospitality and travel customer service.",
@@ -85,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("cases", parents=[common], help="list cases, oldest first")
     listing.add_argument("--json", action="store_true", help="print one JSON document")
-    listing.add_argument("--status", help="only cases with this status (open, resolved, closed)")
+    listing.add_argument("--status", choices=CASE_STATUSES, help="only cases with this status (open, resolved, closed)")
     listing.add_argument("--category", help="only cases of this category")
     listing.add_argument("--department", help="only cases with a factor naming this department")
     listing.set_defaults(run=case_commands.cases)
@@ -148,6 +164,12 @@ def _rejects(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# Commands that only read the log (replay and relay write only what they derive from it):
+# on a database that is not there they say so, instead of creating an empty one to answer from.
+_ONLY_READ = (case_commands.cases, case_commands.case, case_commands.replay, report_commands.run, _rejects,
+              kafka_commands.run_relay)
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -159,14 +181,28 @@ def positive_int(text: str) -> int:
 
 
 def moment(text: str) -> datetime:
-    """An RFC 3339 timestamp given on the command line; it must say its offset."""
+    """An RFC 3339 timestamp given on the command line; it must say its offset.
+
+    Parsed as the inbound contract parses an event's ``time`` (``services.inbound.Timestamp``),
+    so the command line takes what the log can hold and nothing else.
+    """
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 timestamp") from None
-    if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. {text}+07:00 or {text}Z")
-    return parsed
+        return _TIMESTAMP.validate_python(text)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        if first["type"] == "timezone_aware" and _NAIVE_TIME.fullmatch(text):
+            reason = f" needs a UTC offset, e.g. {text}+07:00 or {text}Z"
+        elif first["type"] == "value_error":  # the contract's own reason, e.g. a year it cannot hold
+            reason = ": " + str(first["msg"]).removeprefix("Value error, ")
+        else:
+            reason = f" is not an RFC 3339 timestamp with an offset, e.g. {_EXAMPLE}"
+        raise argparse.ArgumentTypeError(f"{text!r}{reason}") from None
+
+
+_TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(Timestamp)
+_EXAMPLE = "2019-06-21T10:33:30+07:00"
+# A date and a time of day without an offset: adding one makes it a timestamp.
+_NAIVE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?")
 
 
 def reject_document(reject: RejectedInput) -> dict[str, Any]:

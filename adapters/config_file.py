@@ -1,14 +1,21 @@
-"""Reads the TOML configuration file over the built-in defaults."""
+"""Reads the TOML configuration file over the built-in defaults.
+
+Every error names the file and, where the file says it, the line (or, for
+bytes that are not UTF-8, the byte offset).
+"""
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from domain.config import Config
+from domain.config import EVENT_TYPES, Config
+from services.inbound import DATA_MODELS
 
 
 class ConfigError(ValueError):
@@ -19,19 +26,32 @@ def load_config(path: str | None) -> Config:
     if path is None:
         return Config()
     try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config {path}: file not found") from None
+    except OSError as error:
+        raise ConfigError(f"config {path}: cannot read: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"config {path}, line {line} (byte {error.start}): not UTF-8 text") from None
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
+        # The library's message ends with its position, e.g. "(at line 2, column 9)".
         raise ConfigError(f"config {path}: not valid TOML: {error}") from None
     merged = _merge(Config().model_dump(), document)
     try:
-        return Config.model_validate(merged)
+        return Config.model_validate(merged, context={EVENT_TYPES: frozenset(DATA_MODELS)})
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = ".".join(str(part) for part in first["loc"])
         problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].lower()
-        raise ConfigError(f"config {path}: {key}: {problem}") from None
+        problem = problem.removeprefix("value error, ")
+        line = key_line(text, first["loc"])
+        where = f"config {path}, line {line}" if line else f"config {path}"
+        raise ConfigError(f"{where}: {key}: {problem}") from None
 
 
 def _merge(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -43,3 +63,50 @@ def _merge(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any
         else:
             merged[key] = value
     return merged
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+
+
+def key_line(text: str, loc: Sequence[int | str]) -> int | None:
+    """The line (from 1) that sets the key at ``loc``, or the table that lacks it; None when
+    the file does not say it (a default was wrong, or the file spells it in a way not followed here).
+
+    ``tomllib`` keeps no positions, so this reads the headers and keys of the lines themselves.
+    """
+    wanted = [str(part) for part in loc]
+    table: list[str] = []
+    arrays: dict[tuple[str, ...], int] = {}
+    best: tuple[int, int] | None = None  # (how much of ``wanted`` the line names, its number)
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _dotted(header.group(2))
+            if header.group(1) == "[[":
+                index = arrays.get(tuple(table), -1) + 1
+                arrays[tuple(table)] = index
+                table = [*table, str(index)]
+            named = table
+        else:
+            key = _KEY.match(line)
+            if not key:
+                continue
+            named = [*table, *_dotted(key.group(1))]
+        matched = _common_prefix(named, wanted)
+        if matched == len(named) and (best is None or matched > best[0]):
+            best = (matched, number)
+    return best[1] if best else None
+
+
+def _dotted(key: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", key)]
+
+
+def _common_prefix(a: list[str], b: list[str]) -> int:
+    count = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        count += 1
+    return count

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import psycopg
 from eventsourcing.utils import get_topic
 
 from adapters.postgres_store import PostgresLedgerRecorder
@@ -16,6 +18,44 @@ DEFAULT_DATABASE = "sqlite:///./casetrail.db"
 
 class DatabaseURLError(ValueError):
     pass
+
+
+class DatabaseUnavailable(ValueError):
+    """The URL is well formed, but there is no such database, or nothing to connect to."""
+
+
+def check_database(url: str, must_exist: bool) -> None:
+    """Say at once what is wrong with the database a URL names, before any pool or file is made.
+
+    A SQLite file that is not there is an error only when ``must_exist``: a command
+    that only reads must not leave an empty database behind a mistyped path. A
+    PostgreSQL database is never created, so it is tried once, directly, instead of
+    through a pool that waits out its timeout and then says only that it could not connect.
+    """
+    env = persistence_env(url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        path = Path(env["SQLITE_DBNAME"])
+        if must_exist and not path.is_file():
+            raise DatabaseUnavailable(f"database: no such database {path}")
+        return
+    host, port, dbname = env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]
+    try:
+        psycopg.connect(**_conninfo(env)).close()
+    except psycopg.Error as error:
+        raise DatabaseUnavailable(f"database: {_connect_problem(error, host, port, dbname)}") from None
+
+
+def _connect_problem(error: psycopg.Error, host: str, port: str, dbname: str) -> str:
+    text = str(error)
+    missing = re.search(r'(database|role) "([^"]*)" does not exist', text)
+    if missing:
+        return f"no such {missing.group(1)} {missing.group(2)!r} at {host}:{port}"
+    if "Connection refused" in text:
+        return f"nothing accepts connections at {host}:{port} (connection refused)"
+    # psycopg's first line, without its preamble: "connection failed: connection to server at ... failed: FATAL:  ..."
+    reason = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    reason = re.sub(r"^connection failed: (connection to server at .*? failed: )?", "", reason)
+    return f"cannot connect to {dbname!r} at {host}:{port}: {reason.removeprefix('FATAL:').strip()}"
 
 
 def persistence_env(url: str) -> dict[str, str]:
@@ -78,8 +118,12 @@ def open_view_store(url: str) -> SQLiteViewStore | PostgresViewStore:
     env = persistence_env(url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         return SQLiteViewStore(env["SQLITE_DBNAME"])
-    conninfo = {
+    return PostgresViewStore(_conninfo(env), env["POSTGRES_SCHEMA"] or "public")
+
+
+def _conninfo(env: dict[str, str]) -> dict[str, str | int]:
+    return {
         "dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
-        "user": env["POSTGRES_USER"], "password": env["POSTGRES_PASSWORD"], "connect_timeout": 5,
+        "user": env["POSTGRES_USER"], "password": env["POSTGRES_PASSWORD"],
+        "connect_timeout": int(env["POSTGRES_CONNECT_TIMEOUT"]),
     }
-    return PostgresViewStore(conninfo, env["POSTGRES_SCHEMA"] or "public")

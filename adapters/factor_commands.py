@@ -7,6 +7,7 @@ import argparse
 from typing import Callable
 
 from adapters.bootstrap import System, bootstrap
+from adapters.config_file import load_config
 from adapters.settings import Settings
 
 
@@ -38,7 +39,8 @@ def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentP
         change.add_argument("--by", required=True, help="who does it (a lead's id)")
         for option, required, text in options:
             change.add_argument(f"--{option}", required=required, help=text)
-        change.set_defaults(run=change_case, kind=kind, fields=[option for option, _, _ in options])
+        change.set_defaults(run=change_case, kind=kind, fields=[option for option, _, _ in options],
+                            usage_error=change.error)
 
 
 LIFECYCLE_COMMANDS = [
@@ -65,6 +67,12 @@ def on_case(settings: Settings, case: str, work: Callable[[System, str], None]) 
 
 def change_case(args: argparse.Namespace, settings: Settings) -> int:
     fields = {name: getattr(args, name) for name in args.fields if getattr(args, name) is not None}
+    if args.kind == "escalated":
+        # The levels come from the configuration, so argparse's choices cannot say them: the same usage error.
+        levels = load_config(settings.config_path).escalation_levels
+        if args.level not in levels:
+            choices = ", ".join(map(repr, levels))
+            args.usage_error(f"argument --level: invalid choice: {args.level!r} (choose from {choices})")
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.change(ref, args.kind, args.by, **fields))
     print(f"{case_ref}: {args.kind} by {args.by}")
     return 0

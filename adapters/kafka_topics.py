@@ -24,6 +24,9 @@ class KafkaSettings:
     session_timeout_ms: int = 10_000
     partitions: int = DEFAULT_PARTITIONS
     client_id: str = "casetrail"
+    # How long a client waits for a first answer from the cluster when it starts:
+    # a broker that is down is said so promptly, and a stop request is not kept waiting.
+    bootstrap_timeout_ms: int = 5_000
 
     @classmethod
     def from_environment(cls, session_timeout_ms: int | None = None) -> KafkaSettings:
@@ -38,7 +41,8 @@ class KafkaSettings:
         return [server.strip() for server in self.bootstrap.split(",") if server.strip()]
 
     def client_options(self) -> dict[str, Any]:
-        return {"bootstrap_servers": self.servers, "client_id": self.client_id}
+        return {"bootstrap_servers": self.servers, "client_id": self.client_id,
+                "bootstrap_timeout_ms": self.bootstrap_timeout_ms}
 
     def consumer_options(self) -> dict[str, Any]:
         return {**self.client_options(), "session_timeout_ms": self.session_timeout_ms,

@@ -1,19 +1,28 @@
-"""structlog set up once: JSON lines on standard error, with bound context."""
+"""structlog set up once: JSON lines on standard error, with bound context.
+
+casetrail's own lines go through structlog at the level asked for. Libraries
+log through the standard library (kafka-python's reconnects, say); their
+lines are the same JSON, with the traceback of an exception they log, but
+only at ``debug``: at any other level a library's retries would bury the one
+line that says what went wrong.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from datetime import datetime, timezone
 
 import structlog
+
+LEVELS = ("debug", "info", "warning", "error")
+# Above every level the standard library has: nothing from a library gets through.
+_SILENT = logging.CRITICAL + 1
 
 
 def configure_logging(level: str = "warning") -> None:
     numeric = logging.getLevelName(level.upper())
-    if not isinstance(numeric, int):
-        raise ValueError(f"log level: unknown level {level!r}; use debug, info, warning or error")
+    if level.lower() not in LEVELS or not isinstance(numeric, int):
+        raise ValueError(f"log level: unknown level {level!r}; use {', '.join(LEVELS)}")
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -26,13 +35,27 @@ def configure_logging(level: str = "warning") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=_StandardError()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
-    # Libraries log through the standard library (kafka-python's reconnects, say):
-    # the same JSON lines, at the same level, instead of Python's bare text.
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JSONLines())
+    handler = logging.StreamHandler(_StandardError())  # type: ignore[arg-type]
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        # What a library's record becomes before the renderer: its logger, level, time and exception.
+        foreign_pre_chain=[
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+    ))
+    # On the handler as well as the root: a library logger with a level of its own
+    # decides for itself whether to log, and the record still reaches this handler.
+    libraries = numeric if numeric <= logging.DEBUG else _SILENT
+    handler.setLevel(libraries)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(numeric)
+    root.setLevel(libraries)
 
 
 class _StandardError:
@@ -44,11 +67,3 @@ class _StandardError:
 
     def flush(self) -> None:
         sys.stderr.flush()
-
-
-class _JSONLines(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({
-            "event": record.getMessage(), "logger": record.name, "level": record.levelname.lower(),
-            "timestamp": datetime.fromtimestamp(record.created, timezone.utc).isoformat().replace("+00:00", "Z"),
-        })

@@ -9,11 +9,13 @@ from datetime import date
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import TypeAdapter, ValidationError
 from rich.table import Table
 
 from adapters.bootstrap import bootstrap
 from adapters.output import console, print_json
 from adapters.settings import Settings
+from services.inbound import Date
 from services.report_queries import DEFAULT_TOP, NAMES
 
 
@@ -90,10 +92,17 @@ def _top(by_category: dict[str, dict[str, int]]) -> str | None:
 
 
 def _date(text: str) -> date:
+    """A day given on the command line, parsed as the inbound contract parses a service date."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return _DATE.validate_python(text)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        if first["type"] == "value_error":  # a date, but outside the years casetrail can count days in
+            raise argparse.ArgumentTypeError(f"{text!r}: {str(first['msg']).removeprefix('Value error, ')}") from None
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+_DATE: TypeAdapter[date] = TypeAdapter(Date)
 
 
 def _zone(text: str) -> ZoneInfo:

@@ -17,10 +17,11 @@ class Settings(BaseModel):
     log_level: str = "warning"
 
     @classmethod
-    def from_environment(cls, database: str | None = None, config: str | None = None) -> Settings:
+    def from_environment(cls, database: str | None = None, config: str | None = None,
+                         log_level: str | None = None) -> Settings:
         env = os.environ
         return cls(
             database_url=database or env.get("CASETRAIL_DATABASE") or DEFAULT_DATABASE,
             config_path=config or env.get("CASETRAIL_CONFIG") or None,
-            log_level=env.get("CASETRAIL_LOG_LEVEL") or "warning",
+            log_level=(log_level or env.get("CASETRAIL_LOG_LEVEL") or "warning").lower(),
         )

@@ -8,8 +8,9 @@ them in a TOML file (see ``adapters.config_file``).
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
 DEFAULT_CATEGORIES = [
     "overbooking",
@@ -27,8 +28,26 @@ DEFAULT_CATEGORIES = [
 ]
 
 
+# Each value a deployment sets must be sane, not just positive: a window of a
+# billion minutes overflows the date arithmetic of every ingest that follows.
+MAX_MINUTES = 525_600  # a year
+MAX_DAYS = 366
+MAX_COUNT = 10_000
+
+Minutes = Annotated[int, Field(gt=0, le=MAX_MINUTES)]
+Days = Annotated[int, Field(gt=0, le=MAX_DAYS)]
+Count = Annotated[int, Field(gt=0, le=MAX_COUNT)]
+
+DEFAULT_ESCALATION_LEVELS = ["supervisor", "manager", "executive"]
+
+# The validation context key under which the loader passes the inbound event
+# types a procedure may be triggered by (the domain does not know the catalogue).
+EVENT_TYPES = "event_types"
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Strict: ``true`` is not the number 1, and ``"5"`` is not 5.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class Departments(_Strict):
@@ -61,18 +80,18 @@ class Departments(_Strict):
 
 
 class Windows(_Strict):
-    sync_window_minutes: PositiveInt = 5
-    allowed_stop_sell_delay_minutes: PositiveInt = 10
-    payment_failures: PositiveInt = 3
-    payment_failure_window_minutes: PositiveInt = 15
-    repeat_contacts: PositiveInt = 3
-    repeat_contact_window_days: PositiveInt = 14
-    long_hold_minutes: PositiveInt = 10
+    sync_window_minutes: Minutes = 5
+    allowed_stop_sell_delay_minutes: Minutes = 10
+    payment_failures: Count = 3
+    payment_failure_window_minutes: Minutes = 15
+    repeat_contacts: Count = 3
+    repeat_contact_window_days: Days = 14
+    long_hold_minutes: Minutes = 10
 
 
 class ProcedureStep(_Strict):
     step: str
-    within_minutes: PositiveInt
+    within_minutes: Minutes
     department: str
 
 
@@ -81,6 +100,14 @@ class Procedure(_Strict):
     # Data fields the trigger event must carry, e.g. ``{channel = "phone"}``.
     when: dict[str, str] = Field(default_factory=dict)
     steps: list[ProcedureStep]
+
+    @field_validator("trigger")
+    @classmethod
+    def _known_trigger(cls, trigger: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get(EVENT_TYPES)
+        if known is not None and trigger not in known:
+            raise ValueError(f"{trigger!r} is not an inbound event type")
+        return trigger
 
 
 def _default_procedures() -> dict[str, Procedure]:
@@ -101,3 +128,5 @@ class Config(_Strict):
     categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     windows: Windows = Field(default_factory=Windows)
     procedures: dict[str, Procedure] = Field(default_factory=_default_procedures)
+    # The levels a lead may escalate a case to (``casetrail escalate --level``).
+    escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_ESCALATION_LEVELS), min_length=1)

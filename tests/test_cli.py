@@ -103,7 +103,7 @@ def test_a_bad_config_key_is_named(tmp_path: Path) -> None:
     config.write_text("[windows]\nsync_window_minute = 5\n")
     result = casetrail("--config", str(config), "--database", f"sqlite:///{tmp_path}/x.db", "rejects", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == f"casetrail: config {config}: windows.sync_window_minute: unknown key"
+    assert result.stderr.strip() == f"casetrail: config {config}, line 2: windows.sync_window_minute: unknown key"
 
 
 def test_usage_errors_exit_2() -> None:
