@@ -18,7 +18,6 @@ import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
-from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
 from adapters.bootstrap import bootstrap
@@ -30,7 +29,7 @@ from adapters.jsonl import InputError, check_readable, read_inputs
 from adapters.kafka_topics import DEFAULT_BOOTSTRAP
 from adapters.logs import configure_logging
 from adapters.outages import first_line
-from adapters.output import console, print_json, utc_text
+from adapters.output import Column, plural, print_json, show_table, utc_text
 from adapters.progress import ByteProgress
 from adapters.settings import Settings
 from domain.errors import DomainError
@@ -140,12 +139,15 @@ def _rejects(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json([reject_document(r) for r in found])
         return EXIT_OK
-    table = Table("received", "entrance", "reason", "input", title=f"{len(found)} rejected inputs")
-    for r in found:
-        table.add_row(r.received_at.isoformat(timespec="seconds"), r.entrance, r.reason,
-                      r.raw.decode("utf-8", "replace")[:80])
-    console.print(table)
+    columns = [Column("received"), Column("entrance", key=True), Column("reason"), Column("input")]
+    show_table(plural(len(found), "rejected input"), columns,
+               [[utc_text(r.received_at), r.entrance, r.reason, _preview(r.raw.decode("utf-8", "replace"))]
+                for r in found])
     return EXIT_OK
+
+
+def _preview(raw: str, length: int = 80) -> str:
+    return raw if len(raw) <= length else raw[:length] + "…"
 
 
 def positive_int(text: str) -> int:

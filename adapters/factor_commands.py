@@ -4,9 +4,10 @@ and ``casetrail assign|escalate|resolve|reopen|close``."""
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+from collections.abc import Callable
 
 from adapters.bootstrap import System, bootstrap
+from adapters.output import say
 from adapters.settings import Settings
 
 
@@ -66,14 +67,14 @@ def on_case(settings: Settings, case: str, work: Callable[[System, str], None]) 
 def change_case(args: argparse.Namespace, settings: Settings) -> int:
     fields = {name: getattr(args, name) for name in args.fields if getattr(args, name) is not None}
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.change(ref, args.kind, args.by, **fields))
-    print(f"{case_ref}: {args.kind} by {args.by}")
+    say(f"{case_ref}: {args.kind} by {args.by}")
     return 0
 
 
 def decide(args: argparse.Namespace, settings: Settings) -> int:
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.decide(
         ref, args.code, args.confirm, args.by, args.rationale, args.department, args.subject))
-    print(f"{case_ref}: {args.code} {'confirmed' if args.confirm else 'rejected'} by {args.by}")
+    say(f"{case_ref}: {args.code} {'confirmed' if args.confirm else 'rejected'} by {args.by}")
     return 0
 
 
@@ -86,5 +87,5 @@ def add(args: argparse.Namespace, settings: Settings) -> int:
         evidence.append((source, event_id))
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.add_factor(
         ref, args.code, args.department, args.explanation, evidence, args.by))
-    print(f"{case_ref}: {args.code} added against {args.department} by {args.by}")
+    say(f"{case_ref}: {args.code} added against {args.department} by {args.by}")
     return 0
