@@ -51,16 +51,20 @@ def case(args: argparse.Namespace, settings: Settings) -> int:
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:
     system = bootstrap(settings)
+    rebuilt: dict[str, int] = {}
     try:
         total = system.ingestion.recorder.max_notification_id() or 0
         with Progress(TextColumn("rebuilding {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=Console(stderr=True), disable=not sys.stderr.isatty()) as bar:
             for runner in system.views:
                 task = bar.add_task(runner.view.name, total=total)
-                applied = runner.rebuild(progress=partial(bar.advance, task))
-                say(f"{runner.view.name}: rebuilt from {applied} stored events")
+                rebuilt[runner.view.name] = runner.rebuild(progress=partial(bar.advance, task))
+                if not args.json:
+                    say(f"{runner.view.name}: rebuilt from {rebuilt[runner.view.name]} stored events")
     finally:
         system.close()
+    if args.json:
+        print_json({"views": {name: {"events": applied} for name, applied in rebuilt.items()}})
     return 0
 
 

@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     kafka_commands.add_parsers(commands, common, positive_int)
 
     rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
+    rebuild.add_argument("--json", action="store_true", help="print one JSON document")
     rebuild.set_defaults(run=case_commands.replay)
 
     sample = commands.add_parser("demo", parents=[common],

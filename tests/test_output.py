@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from adapters import output
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, lines_of
 from tests.test_cli import casetrail
 
 ALL_SAMPLES = [str(p) for p in sorted(SCENARIOS.glob("*.jsonl"))]
@@ -245,3 +245,16 @@ def test_any_text_renders_as_text_and_never_as_a_formula(cells: list[str], width
     csv.writer(written).writerows([output.csv_row(cells), output.csv_row([*cells, 1, None])])
     for row in csv.reader(io.StringIO(written.getvalue())):
         assert [cell for cell in row if cell.startswith(FORMULA_START)] == []
+
+
+# 13. replay --json
+
+
+def test_replay_prints_its_counts_as_one_json_document(sqlite_url: str) -> None:
+    ingest(sqlite_url, SCENARIOS / "02-proactive-payment-rescue.jsonl")
+    document = json.loads(run(sqlite_url, "replay", "--json"))
+    said = [re.fullmatch(r"(\S+): rebuilt from (\d+) stored events", line) for line in run(sqlite_url, "replay").splitlines()]
+    assert {name: view["events"] for name, view in document["views"].items()} == {
+        match[1]: int(match[2]) for match in said if match}
+    assert None not in said
+    assert document["views"]["timeline"]["events"] >= len(lines_of("02-proactive-payment-rescue.jsonl"))
