@@ -9,10 +9,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from adapters.bootstrap import bootstrap
-from adapters.output import console, print_json
+from adapters.output import Column, Part, duration, plural, print_json, say, show_table, utc_text
 from adapters.settings import Settings
 from services.case_queries import Moment
 
@@ -27,11 +26,11 @@ def cases(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(found)
         return 0
-    table = Table("opened", "case", "category", "status", "priority", "departments", title=f"{len(found)} cases")
-    for case in found:
-        table.add_row(case["opened_at"], case["case_ref"], case["category"], case["status"], case["priority"],
-                      ", ".join(case["departments"]))
-    console.print(table)
+    columns = [Column("opened"), Column("case", key=True), Column("category"), Column("status"), Column("priority"),
+               Column("departments")]
+    show_table(f"{plural(len(found), 'case')}, oldest first", columns,
+               [[case["opened_at"], case["case_ref"], case["category"], case["status"], case["priority"],
+                 ", ".join(case["departments"])] for case in found])
     return 0
 
 
@@ -46,42 +45,97 @@ def case(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(report)
     else:
-        _show_case(report)
+        _show_case(report, moment)
     return 0
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:
     system = bootstrap(settings)
+    rebuilt: dict[str, int] = {}
     try:
         total = system.ingestion.recorder.max_notification_id() or 0
         with Progress(TextColumn("rebuilding {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=Console(stderr=True), disable=not sys.stderr.isatty()) as bar:
             for runner in system.views:
                 task = bar.add_task(runner.view.name, total=total)
-                applied = runner.rebuild(progress=partial(bar.advance, task))
-                print(f"{runner.view.name}: rebuilt from {applied} stored events")
+                rebuilt[runner.view.name] = runner.rebuild(progress=partial(bar.advance, task))
+                if not args.json:
+                    say(f"{runner.view.name}: rebuilt from {rebuilt[runner.view.name]} stored events")
     finally:
         system.close()
+    if args.json:
+        print_json({"views": {name: {"events": applied} for name, applied in rebuilt.items()}})
     return 0
 
 
-def _show_case(report: dict[str, Any]) -> None:
-    console.print(f"[bold]{report['case_ref']}[/bold]  {report['category']}  {report['status']}  "
-                  f"priority {report['priority']}  opened {report['opened_at']} by {report['opened_by']}"
-                  + ("  [yellow]proactive[/yellow]" if report["proactive"] else ""))
-    subjects = report["subjects"]
-    console.print("subjects: " + "; ".join(f"{k.removesuffix('_refs').removesuffix('s')} {', '.join(v)}"
-                                           for k, v in subjects.items() if v))
-    console.print("[bold]timeline[/bold] (UTC)")
+SUBJECTS = {"booking_refs": ("booking", "bookings"), "party_refs": ("party", "parties"),
+            "resources": ("resource", "resources"), "contact_refs": ("contact", "contacts")}
+
+
+def _show_case(report: dict[str, Any], moment: Moment) -> None:
+    moments = []
+    if moment.as_of:
+        moments.append(f"as of {utc_text(moment.as_of)}")
+    if moment.known_at:
+        moments.append(f"as known at {utc_text(moment.known_at)}")
+    when = " and ".join(moments)
+    ref = (report["case_ref"], "bold")
+    if report["opened_at"] is None:
+        say(ref, " was not open yet", f" {when}" if when else "")
+    else:
+        say(ref, "  ", *_described(report), f" ({when})" if when else "")
+    subjects = [f"{singular if len(refs) == 1 else several} {', '.join(refs)}"
+                for key, (singular, several) in SUBJECTS.items() if (refs := report["subjects"].get(key))]
+    if subjects:
+        say("subjects: ", "; ".join(subjects))
+    if report["timeline"]:
+        say(("timeline", "bold"), " (UTC)")
     for entry in report["timeline"]:
         who = "/".join(filter(None, [entry["department"], entry["actor"]]))
-        console.print(f"  {entry['occurred_at']}  [cyan]{who}[/cyan]  {entry['summary']}  "
-                      f"[dim]{entry['source']}#{entry['id']}[/dim]", highlight=False)
+        say(entry["occurred_at"], "  ", (who, "cyan"), "  ", entry["summary"], "  ",
+            (f"{entry['source']}#{entry['id']}", "dim"), indent=2)
     if report["factors"]:
-        console.print("[bold]contributing factors[/bold]")
+        say(("contributing factors", "bold"))
     for factor in report["factors"]:
-        evidence = ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"])
-        console.print(f"  {factor['code']}  [cyan]{factor['department']}[/cyan]  {factor['status']} "
-                      f"(by {factor['proposed_by']})  {factor['explanation']}  [dim]evidence: {evidence}[/dim]",
-                      highlight=False)
-    console.print("effort: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report["effort"].items()))
+        say(factor["code"], " against ", (factor["department"], "cyan"), ": ", factor_decision(factor), indent=2)
+        say(factor["explanation"], indent=4, hang=2)
+        say(("evidence: " + ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"]), "dim"), indent=4, hang=2)
+    say("effort: ", _effort(report["effort"], settled=report["status"] in ("resolved", "closed")))
+
+
+def _described(report: dict[str, Any]) -> list[Part]:
+    """``overbooking, high priority, open, opened 2019-06-21T04:24:00Z by detector:overbooking``."""
+    parts: list[Part] = [f"{report['category']}, " if report["category"] else "",
+                         f"{report['priority']} priority, {report['status']}, opened {report['opened_at']}"]
+    if report["opened_by"]:
+        parts.append(f" by {report['opened_by']}")
+    if report["proactive"]:
+        parts.append((", proactively (before the party got in touch)", "yellow"))
+    return parts
+
+
+def factor_decision(factor: dict[str, Any]) -> str:
+    """Who said what about a factor: ``confirmed by lead-7 at T: rationale; proposed by detector:overbooking``."""
+    if factor.get("decided_by"):
+        return (f"{factor['status']} by {factor['decided_by']} at {factor['decided_at']}: {factor['rationale']}; "
+                f"proposed by {factor['proposed_by']}")
+    if factor["status"] == "confirmed":
+        return f"added by {factor['proposed_by']}"
+    return f"{factor['status']} by {factor['proposed_by']}"
+
+
+def _effort(effort: dict[str, Any], settled: bool) -> str:
+    """``3 contacts, 2 transfers, 14 min on hold, 4 agents in 3 departments, escalated to executive, ...``."""
+    said = [plural(effort["contacts"], "contact"), plural(effort["transfers"], "transfer"),
+            f"{duration(effort['hold_seconds'])} on hold" if effort["hold_seconds"] else "no time on hold"]
+    if effort["agents"]:
+        said.append(f"{plural(effort['agents'], 'agent')} in {plural(effort['departments'], 'department')}")
+    said.append("no escalation" if effort["highest_escalation"] == "none"
+                else f"escalated to {effort['highest_escalation']}")
+    if effort["elapsed_seconds"]:
+        said.append(f"{duration(effort['elapsed_seconds'])} from the first event to "
+                    + ("the resolution" if settled else "the latest"))
+    if effort["contacts"]:
+        said.append("resolved at the first contact" if effort.get("first_contact_resolution")
+                    else "not resolved at the first contact")
+    return ", ".join(said)

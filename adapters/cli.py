@@ -20,7 +20,6 @@ import structlog
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError, KafkaTimeoutError
 from pydantic import TypeAdapter, ValidationError
-from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
 from adapters.bootstrap import bootstrap
@@ -32,7 +31,7 @@ from adapters.jsonl import InputError, check_readable, read_inputs
 from adapters.kafka_topics import DEFAULT_BOOTSTRAP, KafkaSettings
 from adapters.logs import LEVELS, configure_logging
 from adapters.outages import first_line
-from adapters.output import console, print_json, utc_text
+from adapters.output import Column, plural, print_json, show_table, utc_text
 from adapters.progress import ByteProgress
 from adapters.settings import Settings
 from domain.errors import DomainError
@@ -121,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     kafka_commands.add_parsers(commands, common, positive_int)
 
     rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
+    rebuild.add_argument("--json", action="store_true", help="print one JSON document")
     rebuild.set_defaults(run=case_commands.replay)
 
     sample = commands.add_parser("demo", parents=[common],
@@ -156,12 +156,15 @@ def _rejects(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json([reject_document(r) for r in found])
         return EXIT_OK
-    table = Table("received", "entrance", "reason", "input", title=f"{len(found)} rejected inputs")
-    for r in found:
-        table.add_row(r.received_at.isoformat(timespec="seconds"), r.entrance, r.reason,
-                      r.raw.decode("utf-8", "replace")[:80])
-    console.print(table)
+    columns = [Column("received"), Column("entrance", key=True), Column("reason"), Column("input")]
+    show_table(plural(len(found), "rejected input"), columns,
+               [[utc_text(r.received_at), r.entrance, r.reason, _preview(r.raw.decode("utf-8", "replace"))]
+                for r in found])
     return EXIT_OK
+
+
+def _preview(raw: str, length: int = 80) -> str:
+    return raw if len(raw) <= length else raw[:length] + "…"
 
 
 # Commands that only read the log (replay and relay write only what they derive from it):

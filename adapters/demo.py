@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters.bootstrap import System, bootstrap
+from adapters.case_commands import factor_decision
 from adapters.jsonl import read_inputs
-from adapters.output import console, print_json
+from adapters.output import plural, print_json, say
 from adapters.settings import Settings
 
 DEMO_FILE = "casetrail-demo.db"
@@ -61,23 +62,26 @@ def _case(system: System, case_ref: str) -> dict[str, Any]:
 def _show(scenarios: list[dict[str, Any]], stored: dict[str, int], rejected: int, database: Path,
           top: list[dict[str, Any]]) -> None:
     for scenario in scenarios:
-        console.print(f"\n[bold]{scenario['scenario']}[/bold]: {scenario['accepted']} events accepted, "
-                      f"{scenario['duplicates']} duplicates, {scenario['rejected']} rejected")
+        say("")
+        say((scenario["scenario"], "bold"), f": {plural(scenario['accepted'], 'event')} accepted, "
+            f"{plural(scenario['duplicates'], 'duplicate')}, {scenario['rejected']} rejected")
         cases = scenario["cases"]
         with_factors = [c for c in cases if c["factors"]]
         if len(cases) > LISTED_CASES:
             by_category = Counter(c["category"] for c in cases)
-            console.print(f"  {len(cases)} cases: " + ", ".join(f"{n} {k}" for k, n in by_category.most_common()))
+            say(f"{plural(len(cases), 'case')}: " + ", ".join(f"{n} {k}" for k, n in by_category.most_common()),
+                indent=2)
             cases = with_factors
         for case in cases:
-            flags = "  [yellow]proactive[/yellow]" if case["proactive"] else ""
-            console.print(f"  case [bold]{case['case_ref']}[/bold] {case['category']}, {case['priority']}, "
-                          f"{case['status']}, opened {case['opened_at']} by {case['opened_by']}{flags}", highlight=False)
+            say("case ", (case["case_ref"], "bold"), f" {case['category']}, {case['priority']} priority, "
+                f"{case['status']}, opened {case['opened_at']} by {case['opened_by']}",
+                (", proactively" if case["proactive"] else "", "yellow"), indent=2)
             for factor in case["factors"]:
-                evidence = ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"])
-                console.print(f"    [cyan]{factor['department']}[/cyan]: {factor['code']} ({factor['status']}) — "
-                              f"{factor['explanation']}\n      evidence: {evidence}", highlight=False)
-    console.print("\nTop issues of all the samples: " + ", ".join(f"{t['category']} {t['count']}" for t in top))
-    console.print(f"{sum(stored.values())} events stored, {rejected} inputs rejected.")
-    console.print(f"Explore: casetrail --database sqlite:///{database} cases   (then: case CASE_REF, "
-                  "report weekly|monthly|top-issues|outstanding|departments)")
+                say((factor["department"], "cyan"), f": {factor['code']}, {factor_decision(factor)}", indent=4)
+                say(factor["explanation"], indent=6, hang=2)
+                say("evidence: " + ", ".join(f"{e['source']}#{e['id']}" for e in factor["evidence"]), indent=6, hang=2)
+    say("")
+    say("Top issues of all the samples: " + ", ".join(f"{t['category']} {t['count']}" for t in top))
+    say(f"{plural(sum(stored.values()), 'event')} stored, {plural(rejected, 'input')} rejected.")
+    say(f"Explore: casetrail --database sqlite:///{database} cases")
+    say("then: case CASE_REF, report NAME (weekly, monthly, top-issues, outstanding, departments)", indent=4)

@@ -4,10 +4,11 @@ and ``casetrail assign|escalate|resolve|reopen|close``."""
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+from collections.abc import Callable
 
 from adapters.bootstrap import System, bootstrap
 from adapters.config_file import load_config
+from adapters.output import say
 from adapters.settings import Settings
 
 
@@ -74,14 +75,14 @@ def change_case(args: argparse.Namespace, settings: Settings) -> int:
             choices = ", ".join(map(repr, levels))
             args.usage_error(f"argument --level: invalid choice: {args.level!r} (choose from {choices})")
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.change(ref, args.kind, args.by, **fields))
-    print(f"{case_ref}: {args.kind} by {args.by}")
+    say(f"{case_ref}: {args.kind} by {args.by}")
     return 0
 
 
 def decide(args: argparse.Namespace, settings: Settings) -> int:
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.decide(
         ref, args.code, args.confirm, args.by, args.rationale, args.department, args.subject))
-    print(f"{case_ref}: {args.code} {'confirmed' if args.confirm else 'rejected'} by {args.by}")
+    say(f"{case_ref}: {args.code} {'confirmed' if args.confirm else 'rejected'} by {args.by}")
     return 0
 
 
@@ -94,5 +95,5 @@ def add(args: argparse.Namespace, settings: Settings) -> int:
         evidence.append((source, event_id))
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.add_factor(
         ref, args.code, args.department, args.explanation, evidence, args.by))
-    print(f"{case_ref}: {args.code} added against {args.department} by {args.by}")
+    say(f"{case_ref}: {args.code} added against {args.department} by {args.by}")
     return 0

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter, ValidationError
-from rich.table import Table
 
 from adapters.bootstrap import bootstrap
-from adapters.output import console, print_json
+from adapters.output import Column, csv_row, plural, print_json, show_table
 from adapters.settings import Settings
 from services.inbound import Date
 from services.report_queries import DEFAULT_TOP, NAMES
@@ -48,16 +48,34 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     header, rows = _table(document)
     if args.csv:
         writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow(csv_row(header))
+        writer.writerows(csv_row(row) for row in rows)
         return 0
-    title = (f"{document['report']} {document['from']} to {document['to']} ({document['tz']}), "
-             f"log position {document['position']}")
-    table = Table(*header, title=title)
-    for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
-    console.print(table)
+    title = (f"{document['report']} report from {document['from']} to {document['to']} ({document['tz']}), "
+             f"at log position {document['position']}")
+    footer = None
+    if document["report"] in PERIODS and args.first is None and args.last is None:
+        rows, footer = _busy_periods(document, rows)
+    keys = KEYS[document["report"]]
+    show_table(title, [Column(name.replace("_", " "), key=name in keys) for name in header], rows, footer)
     return 0
+
+
+PERIODS = {"weekly": "week", "monthly": "month"}
+# The columns that name a row: printed whole, and first in a row's block when the table does not fit.
+KEYS = {"weekly": ("from", "to"), "monthly": ("from", "to"), "top-issues": ("category",),
+        "outstanding": ("case_ref",), "departments": ("department", "code")}
+
+
+def _busy_periods(document: dict[str, Any], rows: list[list[Any]]) -> tuple[list[list[Any]], str | None]:
+    """Over the whole log, only the periods in which a case was opened or resolved, and a footer saying so."""
+    busy = [row for row, period in zip(rows, document["periods"]) if period["opened"] or period["resolved"]]
+    quiet = len(rows) - len(busy)
+    if not quiet:
+        return rows, None
+    unit = PERIODS[document["report"]]
+    return busy, (f"Not shown: {plural(quiet, unit)} in which no case was opened or resolved "
+                  f"(give --from and --to to see every {unit}).")
 
 
 def _table(document: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
