@@ -195,8 +195,8 @@ def moment(text: str) -> datetime:
         first = error.errors(include_url=False)[0]
         if first["type"] == "timezone_aware" and _NAIVE_TIME.fullmatch(text):
             reason = f" needs a UTC offset, e.g. {text}+07:00 or {text}Z"
-        elif first["type"] == "value_error":  # the contract's own reason, e.g. a year it cannot hold
-            reason = ": " + str(first["msg"]).removeprefix("Value error, ")
+        elif first["type"] == "value_error":  # the contract's own reason, which quotes the text
+            raise argparse.ArgumentTypeError(str(first["msg"]).removeprefix("Value error, ")) from None
         else:
             reason = f" is not an RFC 3339 timestamp with an offset, e.g. {_EXAMPLE}"
         raise argparse.ArgumentTypeError(f"{text!r}{reason}") from None

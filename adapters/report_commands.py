@@ -115,8 +115,8 @@ def _date(text: str) -> date:
         return _DATE.validate_python(text)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
-        if first["type"] == "value_error":  # a date, but outside the years casetrail can count days in
-            raise argparse.ArgumentTypeError(f"{text!r}: {str(first['msg']).removeprefix('Value error, ')}") from None
+        if first["type"] == "value_error":  # the contract's own reason, which quotes the text
+            raise argparse.ArgumentTypeError(str(first["msg"]).removeprefix("Value error, ")) from None
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 

@@ -38,7 +38,7 @@ MAX_INTEGER = 2_147_483_647
 MAX_REF = 200
 
 _DATE = r"\d{4}-\d{2}-\d{2}"
-_LOCAL_TIME = _DATE + r"[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?"
+_LOCAL_TIME = _DATE + r"[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?"
 RFC3339_DATE = re.compile(_DATE)
 RFC3339_TIMESTAMP = re.compile(_LOCAL_TIME + r"([Zz]|[+-]\d{2}:\d{2})")
 _NO_OFFSET = re.compile(_LOCAL_TIME)

@@ -18,7 +18,7 @@ from domain.config import Config
 from domain.errors import DomainError, UnknownCategory
 from services.application import CasetrailApplication, retrying
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
-from services.inbound import CaseCategorized, CaseOpened, InboundEvent
+from services.inbound import CaseCategorized, CaseEscalated, CaseOpened, InboundEvent, quote
 from services.parsing import Invalid, parse_input, same_body, short_reason
 from services.ports import AcceptedInput, Key, RejectedInput
 from services.routing import Target, targets
@@ -147,7 +147,7 @@ class Ingestion(CasetrailApplication):
 
         for item, event, found in planned:
             try:
-                self._check_category(event)
+                self._check_configured(event)
             except DomainError as error:
                 self._reject(prepared, receipt, item, str(error))
                 continue
@@ -180,13 +180,17 @@ class Ingestion(CasetrailApplication):
         heads.update(advanced)  # only once every stream's event is made: a failure leaves no gap
         return stored
 
-    def _check_category(self, event: InboundEvent) -> None:
-        if not isinstance(event.data, (CaseOpened, CaseCategorized)):
-            return
-        category = event.data.category
-        if category not in self.config.categories:
-            raise UnknownCategory(f"data.category: {category!r} is not a configured category "
-                                  f"({', '.join(self.config.categories)})")
+    def _check_configured(self, event: InboundEvent) -> None:
+        """Categories and case escalation levels are the configuration's, whichever entrance sends them."""
+        if isinstance(event.data, (CaseOpened, CaseCategorized)):
+            self._check_listed("data.category", event.data.category, self.config.categories, "category")
+        elif isinstance(event.data, CaseEscalated):
+            self._check_listed("data.level", event.data.level, self.config.escalation_levels, "escalation level")
+
+    @staticmethod
+    def _check_listed(field: str, value: str, listed: list[str], what: str) -> None:
+        if value not in listed:
+            raise UnknownCategory(f"{field}: {quote(value)} is not a configured {what} ({', '.join(listed)})")
 
     def _seen_before(self, prepared: PreparedBatch, receipt: Receipt, item: RawInput, event: InboundEvent,
                      stored_hash: str) -> None:

@@ -203,7 +203,7 @@ def test_digits_and_other_shapes_are_not_timestamps(time: str) -> None:
 
 
 @pytest.mark.parametrize("time", ["1900-01-01T00:00:00+14:00", "2199-12-31T23:59:59.123456-12:00",
-                                  "2019-06-21t10:31:00z", "2019-06-21 10:31:00+07:00"])
+                                  "2019-06-21t10:31:00z"])
 def test_rfc3339_timestamps_within_the_range_are_read(time: str) -> None:
     assert not isinstance(parse_event(orjson.dumps(event("t", time=time))), Invalid)
 

@@ -156,8 +156,10 @@ def test_plural_and_durations() -> None:
 
 # 9. Untrusted text stays text
 
-HOSTILE_ACTOR = "mal\x1b]0;owned\x07lory"
-HOSTILE_SUMMARY = "guest [/x] [bold]upset\x1b[2J\x1b[H\x9b31m"
+# Ingest refuses C0 control characters (ESC among them); C1 controls, DEL and
+# bidi overrides are text to it, and some terminals still act on them.
+HOSTILE_ACTOR = "mal\x9d0;owned\x9clory"
+HOSTILE_SUMMARY = "guest [/x] [bold]upset\x9b2J\x9bH\x7f\u202e"
 
 
 def hostile_events() -> list[bytes]:
@@ -168,7 +170,7 @@ def hostile_events() -> list[bytes]:
     factor = {"specversion": "1.0", "id": "evil-2", "source": "helpdesk:zendesk", "type": "case.factor_added",
               "time": "2024-06-03T11:00:00+00:00", "actor": "hod", "actorrole": "lead",
               "data": {"case_ref": "=HYPERLINK(\"http://x.example\")", "code": "+cmd", "department": "=1+2",
-                       "explanation": "[red]x\x1b[31m", "evidence": [{"source": "helpdesk:zendesk", "id": "evil-1"}]}}
+                       "explanation": "[red]x\x9b31m", "evidence": [{"source": "helpdesk:zendesk", "id": "evil-1"}]}}
     return [json.dumps(opened).encode(), json.dumps(factor).encode()]
 
 
@@ -191,7 +193,7 @@ def test_control_characters_never_reach_the_terminal(database_url: str, tmp_path
         text = run(database_url, *args)
         assert not CONTROL.search(text), (args, text)
     text = flat(run(database_url, "case", ref))
-    assert "mal\\x1b]0;owned\\x07lory" in text and "[/x] [bold]upset\\x1b[2J" in text and "[red]x" in text
+    assert "mal\\x9d0;owned\\x9clory" in text and "[/x] [bold]upset\\x9b2J" in text and "[red]x" in text
 
 
 def test_no_csv_cell_is_a_formula(database_url: str, tmp_path: Path) -> None:

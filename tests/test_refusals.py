@@ -9,7 +9,7 @@ import pytest
 
 from adapters.bootstrap import System
 from domain.errors import DomainError
-from tests.conftest import SCENARIOS, lines_of, load
+from tests.conftest import SCENARIOS, inputs, lines_of, load
 from tests.test_cli import casetrail
 
 
@@ -56,3 +56,16 @@ def test_cases_with_an_unknown_status_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "invalid choice: 'foo' (choose from 'open', 'resolved', 'closed')" in result.stderr
     assert not (tmp_path / "casetrail.db").exists()
+
+
+def test_an_inbound_case_escalation_to_an_unknown_level_is_rejected_like_an_unknown_category(
+        system: System) -> None:
+    def escalated(id_: str, level: str) -> bytes:
+        return json.dumps({"specversion": "1.0", "id": id_, "source": "helpdesk:zendesk", "type": "case.escalated",
+                           "time": "2024-06-03T10:00:00Z", "data": {"case_ref": "ZD-1", "level": level}}).encode()
+
+    counts = system.ingestion.ingest(inputs([escalated("e-1", "bogus"), escalated("e-2", "manager")]))
+    assert (counts.accepted, counts.rejected) == (1, 1)
+    [reject] = system.ingestion.ledger.rejected_inputs()
+    assert reject.reason == ("data.level: 'bogus' is not a configured escalation level "
+                             "(supervisor, manager, executive)")

@@ -135,7 +135,7 @@ def test_csv_output_has_a_header_and_one_row_per_period(sqlite_url: str) -> None
 def test_a_bad_report_argument_is_a_usage_error_naming_it(sqlite_url: str) -> None:
     bootstrap(Settings(database_url=sqlite_url)).close()  # a report reads a store; it does not create one
     for args, named in [(["weekly", "--tz", "Mars/Olympus"], "Mars/Olympus"),
-                        (["weekly", "--from", "June"], "'June' is not a date"),
+                        (["weekly", "--from", "June"], "must be an RFC 3339 date, YYYY-MM-DD (got 'June')"),
                         (["yearly"], "yearly")]:
         result = casetrail("--database", sqlite_url, "report", *args)
         assert result.returncode == 2 and named in result.stderr, result.stderr
