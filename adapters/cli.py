@@ -35,6 +35,7 @@ from adapters.output import Column, plural, print_json, show_table, utc_text
 from adapters.progress import ByteProgress
 from adapters.settings import Settings
 from domain.errors import DomainError
+from services.batches import IngestCounts
 from services.inbound import Timestamp
 from services.ports import RejectedInput
 
@@ -130,13 +131,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Accepted inputs between two catch-ups of the views and detectors during one ingest.
+CATCH_UP_EVERY = 100_000
+
+
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     check_readable(args.paths)
     system = bootstrap(settings)
+    since_catch_up = 0
+
+    def stored(batch: IngestCounts) -> None:
+        # A long stream keeps the views and detectors current as it goes: each catch-up
+        # then holds a bounded backlog in memory, and readers see the views move.
+        nonlocal since_catch_up
+        since_catch_up += batch.accepted
+        if since_catch_up >= CATCH_UP_EVERY:
+            system.catch_up()
+            since_catch_up = 0
+
     try:
         with ByteProgress(args.paths, "ingesting") as progress:
             counts = system.ingestion.ingest(read_inputs(args.paths, progress.advance), batch_size=args.batch_size,
-                                             backfill=args.backfill)
+                                             backfill=args.backfill, on_batch=stored)
         system.catch_up()
     finally:
         system.close()
