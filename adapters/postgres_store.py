@@ -11,14 +11,20 @@ from contextlib import contextmanager, suppress
 from typing import Any, Iterable, Iterator, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.errors import DuplicateObject
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
 from services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
+
+# As the library retries its reads and writes: a pooled connection the server closed after
+# the pool's check fails the attempt, and the next one takes a fresh connection.
+retry_on_lost_connection = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+
 
 def lock_schema(curs: Cursor[Any], schema: str) -> None:
     """Hold, until the transaction ends, the lock every process takes to create tables in ``schema``.
@@ -66,6 +72,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             self._create_table(curs)
         self.datastore.register_type_adapters()
 
+    @retry_on_lost_connection
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # The library's version catches an error inside its transaction and raises it
         # after the commit, which would keep ledger rows written before the error.
@@ -115,6 +122,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                   ("uuid", "int8", "text", "bytea"),
                   ((e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events))
 
+    @retry_on_lost_connection
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         if not keys:
             return {}
@@ -130,6 +138,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         )
         return {(row["source"], row["id"]): row["body_hash"] for row in curs.fetchall() if row["body_hash"]}
 
+    @retry_on_lost_connection
     def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
         if not ids:
             return {}
@@ -146,6 +155,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         )
         return {row["id"]: row["head"] for row in curs.fetchall() if row["head"] is not None}
 
+    @retry_on_lost_connection
     def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         streams: dict[UUID, list[StoredEvent]] = {}
         if not ids:
@@ -165,6 +175,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                     StoredEvent(row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])))
         return streams
 
+    @retry_on_lost_connection
     def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(SQL("SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
@@ -172,6 +183,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                          (after, stop, limit))
             return [(row["notification_id"], row["topic"], bytes(row["state"])) for row in curs.fetchall()]
 
+    @retry_on_lost_connection
     def rejected_inputs(self) -> list[RejectedInput]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(SQL("SELECT received_at, entrance, reason, raw FROM {} ORDER BY position").format(
@@ -179,6 +191,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             return [RejectedInput(r["received_at"], r["entrance"], r["reason"], bytes(r["raw"]))
                     for r in curs.fetchall()]
 
+    @retry_on_lost_connection
     def accepted_counts(self) -> dict[str, int]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(SQL("SELECT type, count(*) AS n FROM {} GROUP BY type ORDER BY type").format(
