@@ -16,6 +16,7 @@ from rich.table import Table
 
 from adapters.interpreter import tune_for_batches
 from adapters.logs import configure_logging
+from benchmarks.concurrent_writers import add_rows as add_concurrent_rows
 from benchmarks.import_rate import measure_import
 from benchmarks.ingest_rate import measure_ingest
 from benchmarks.kafka_rates import measure_kafka
@@ -24,13 +25,15 @@ from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
 
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
-PARTS = ("ingest", "import", "kafka", "rebuild")
+PARTS = ("ingest", "concurrent", "import", "kafka", "rebuild")
 PER_EVENT_SAMPLE = 5000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--events", type=int, default=100_000, help="generated inbound events to ingest")
+    parser.add_argument("--concurrent-events", type=int, default=30_000,
+                        help="generated events for one, two and three concurrent writers")
     parser.add_argument("--kafka-events", type=int, default=50_000, help="generated events sent through Kafka")
     parser.add_argument("--log-events", type=int, default=1_000_000, help="size of the log the views are rebuilt from")
     parser.add_argument("--parts", default=",".join(PARTS),
@@ -60,6 +63,9 @@ def main() -> None:
         del lines
         table.add_row("peak memory of the ingest runs", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
                       "", "", "")
+
+    if "concurrent" in parts:
+        add_concurrent_rows(table, generate_events(args.concurrent_events))
 
     if "import" in parts:
         for kind, label in STORES:
