@@ -191,6 +191,7 @@ def test_ingest_processes_started_together_on_overlapping_input_each_store_every
     try:
         last = system.ingestion.recorder.max_notification_id()
         assert [runner.position() for runner in system.views] == [last, last]
+        assert system.detectors.position() == last
         entries = {(source, id_) for _, source, id_ in [*stored, *detected]}
         assert system.view_store.query("SELECT count(*) FROM timeline_entries") == [(len(entries),)]
     finally:
