@@ -7,17 +7,32 @@ inserts its events (the library's ``_insert_events`` hook).
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, Iterable, Iterator, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import Cursor
+from psycopg.errors import DuplicateObject
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
 from services.limits import MAX_PAGE_BYTES
-from services.ports import AcceptedInput, Key, RejectedInput
+from services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
+
+# As the library retries its reads and writes: a pooled connection the server closed after
+# the pool's check fails the attempt, and the next one takes a fresh connection.
+retry_on_lost_connection = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+
+
+def lock_schema(curs: Cursor[Any], schema: str) -> None:
+    """Hold, until the transaction ends, the lock every process takes to create tables in ``schema``.
+
+    CREATE ... IF NOT EXISTS is not safe beside itself: two processes creating the same
+    table at once both find it missing, and one fails on the catalogue's unique index."""
+    curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"casetrail schema {schema}",))
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):
@@ -44,20 +59,45 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self.events_table = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
 
     def create_table(self) -> None:
-        # The library creates types and tables in the schema but not the schema itself.
+        # The library's version creates the schema's types and tables but not the schema, each
+        # type in a transaction of its own: processes starting together on a fresh schema raced.
+        # Here it is all one transaction, one process at a time.
         with self.datastore.transaction(commit=True) as curs:
+            lock_schema(curs, self.datastore.schema)
             curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(self.datastore.schema)))
-        super().create_table()
+            for statement in self.sql_create_statements:
+                if "CREATE TYPE" in statement.as_string():
+                    # No IF NOT EXISTS for a type: a savepoint keeps the transaction going.
+                    with suppress(DuplicateObject), curs.connection.transaction():
+                        curs.execute(statement, prepare=False)
+            self._create_table(curs)
+        self.datastore.register_type_adapters()
 
+    @retry_on_lost_connection
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # The library's version catches an error inside its transaction and raises it
         # after the commit, which would keep ledger rows written before the error.
         # Nothing here reads the new positions back, so none are returned.
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)
-            if stored_events:
-                self._insert_stored_events(curs, stored_events, **kwargs)
+            self._write(curs, stored_events, **kwargs)
             return None
+
+    @contextmanager
+    def exclusive(self) -> Iterator[LedgerTransaction]:
+        """One transaction that holds the log's write lock from the start: what it reads, no other
+        writer changes before it commits."""
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)
+            yield _Locked(self, curs)
+
+    def _write(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # The log's lock first, as every writer takes it: a writer never holds ledger keys
+        # another one waits for while itself waiting for the lock (a deadlock).
+        if stored_events:
+            self._lock_table(curs)
+        self._insert_events(curs, stored_events, **kwargs)
+        if stored_events:
+            self._insert_stored_events(curs, stored_events, **kwargs)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
@@ -76,38 +116,47 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             )
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
-        # The library's lock: positions become visible in the order they were assigned.
-        self._lock_table(curs)
+        # Under the library's lock (taken in ``_write``): positions become visible in the order
+        # they were assigned.
         self._notify_channel(curs)
         copy_rows(curs, self.events_table, ("originator_id", "originator_version", "topic", "state"),
                   ("uuid", "int8", "text", "bytea"),
                   ((e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events))
 
+    @retry_on_lost_connection
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         if not keys:
             return {}
         with self.datastore.transaction(commit=False) as curs:
-            # One index probe per key, whatever the planner's statistics say about the table.
-            curs.execute(
-                SQL("SELECT k.source, k.id, (SELECT t.body_hash FROM {} t WHERE t.source = k.source AND t.id = k.id) "
-                    "AS body_hash FROM unnest(%b::text[], %b::text[]) AS k(source, id)").format(self.inbound_table),
-                ([k[0] for k in keys], [k[1] for k in keys]),
-            )
-            return {(row["source"], row["id"]): row["body_hash"] for row in curs.fetchall() if row["body_hash"]}
+            return self._stored_hashes(curs, keys)
 
+    def _stored_hashes(self, curs: Cursor[DictRow], keys: Sequence[Key]) -> dict[Key, str]:
+        # One index probe per key, whatever the planner's statistics say about the table.
+        curs.execute(
+            SQL("SELECT k.source, k.id, (SELECT t.body_hash FROM {} t WHERE t.source = k.source AND t.id = k.id) "
+                "AS body_hash FROM unnest(%b::text[], %b::text[]) AS k(source, id)").format(self.inbound_table),
+            ([k[0] for k in keys], [k[1] for k in keys]),
+        )
+        return {(row["source"], row["id"]): row["body_hash"] for row in curs.fetchall() if row["body_hash"]}
+
+    @retry_on_lost_connection
     def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
         if not ids:
             return {}
         with self.datastore.transaction(commit=False) as curs:
-            # One backward index probe per stream, whatever the planner's statistics say.
-            curs.execute(
-                SQL("SELECT k.id, (SELECT e.originator_version FROM {}.{} e WHERE e.originator_id = k.id "
-                    "ORDER BY e.originator_version DESC LIMIT 1) AS head FROM unnest(%b::uuid[]) AS k(id)").format(
-                    Identifier(self.datastore.schema), Identifier(self.events_table_name)),
-                (list(ids),),
-            )
-            return {row["id"]: row["head"] for row in curs.fetchall() if row["head"] is not None}
+            return self._stream_heads(curs, ids)
 
+    def _stream_heads(self, curs: Cursor[DictRow], ids: Sequence[UUID]) -> dict[UUID, int]:
+        # One backward index probe per stream, whatever the planner's statistics say.
+        curs.execute(
+            SQL("SELECT k.id, (SELECT e.originator_version FROM {}.{} e WHERE e.originator_id = k.id "
+                "ORDER BY e.originator_version DESC LIMIT 1) AS head FROM unnest(%b::uuid[]) AS k(id)").format(
+                Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+            (list(ids),),
+        )
+        return {row["id"]: row["head"] for row in curs.fetchall() if row["head"] is not None}
+
+    @retry_on_lost_connection
     def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         streams: dict[UUID, list[StoredEvent]] = {}
         if not ids:
@@ -127,6 +176,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                     StoredEvent(row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])))
         return streams
 
+    @retry_on_lost_connection
     def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
         with self.datastore.transaction(commit=False) as curs:
             # A page ends where its states pass MAX_PAGE_BYTES (but holds at least one):
@@ -138,6 +188,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                          (after, stop, limit, MAX_PAGE_BYTES))
             return [(row["notification_id"], row["topic"], bytes(row["state"])) for row in curs.fetchall()]
 
+    @retry_on_lost_connection
     def rejected_inputs(self) -> list[RejectedInput]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(SQL("SELECT received_at, entrance, reason, raw FROM {} ORDER BY position").format(
@@ -145,6 +196,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             return [RejectedInput(r["received_at"], r["entrance"], r["reason"], bytes(r["raw"]))
                     for r in curs.fetchall()]
 
+    @retry_on_lost_connection
     def accepted_counts(self) -> dict[str, int]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(SQL("SELECT type, count(*) AS n FROM {} GROUP BY type ORDER BY type").format(
@@ -161,3 +213,22 @@ def copy_rows(curs: Cursor[DictRow], table: Composable, columns: Sequence[str], 
         copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
+
+
+class _Locked:
+    """The ledger inside ``PostgresLedgerRecorder.exclusive``'s transaction."""
+
+    def __init__(self, recorder: PostgresLedgerRecorder, curs: Cursor[DictRow]) -> None:
+        self._recorder = recorder
+        self._curs = curs
+
+    def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
+        return self._recorder._stored_hashes(self._curs, keys) if keys else {}
+
+    def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        return self._recorder._stream_heads(self._curs, ids) if ids else {}
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        self._recorder._insert_events(self._curs, stored_events, **kwargs)
+        if stored_events:
+            self._recorder._insert_stored_events(self._curs, stored_events, **kwargs)

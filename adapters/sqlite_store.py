@@ -7,20 +7,76 @@ its events (the library's ``_insert_events`` hook), so both land or neither.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore, SQLiteTransaction
 
 from services.limits import MAX_PAGE_BYTES
-from services.ports import AcceptedInput, Key, RejectedInput
+from services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 
 LOOKUP_CHUNK = 400
 
 
+class _Immediate(SQLiteTransaction):
+    """A transaction that takes the database's write lock as it begins (waiting for it up to the
+    lock timeout), so nothing it reads changes before it commits."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
+
+
+def use_wal(path: str, timeout: float) -> None:
+    """Switch the database file to WAL, as the library's first connection would.
+
+    Two processes opening a new file at once both switch it; SQLite fails one of them at once
+    with "database is locked", without waiting the lock timeout. Here it waits.
+    """
+    deadline = time.monotonic() + timeout
+    conn = sqlite3.connect(path, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+    finally:
+        conn.close()
+
+
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        pool = datastore.pool
+        if not pool.is_sqlite_memory_mode:
+            use_wal(pool.db_name, pool.lock_timeout or 5)
+
+    @contextmanager
+    def _immediate(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.get_connection(commit=True) as conn, _Immediate(conn, commit=True) as curs, curs:
+            yield curs
+
+    def create_table(self) -> None:
+        # A plain BEGIN reads the schema, then fails at once with "database is locked" if another
+        # process created a table meanwhile; an immediate one waits its turn.
+        with self._immediate() as c:
+            self._create_table(c)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[LedgerTransaction]:
+        with self._immediate() as c:
+            yield _Locked(self, c)
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -57,22 +113,29 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         return None
 
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
-        found: dict[Key, str] = {}
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(keys), LOOKUP_CHUNK):
-                chunk = keys[start : start + LOOKUP_CHUNK]
-                placeholders = ",".join("(?, ?)" for _ in chunk)
-                # A join, not "(source, id) IN (VALUES ...)", which SQLite answers by scanning the table.
-                c.execute(
-                    f"SELECT i.source, i.id, i.body_hash FROM (VALUES {placeholders}) AS k "
-                    "JOIN casetrail_inbound i ON i.source = k.column1 AND i.id = k.column2",
-                    [part for key in chunk for part in key],
-                )
-                found.update({(row[0], row[1]): row[2] for row in c.fetchall()})
+            return self._stored_hashes(c, keys)
+
+    def _stored_hashes(self, c: SQLiteCursor, keys: Sequence[Key]) -> dict[Key, str]:
+        found: dict[Key, str] = {}
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            placeholders = ",".join("(?, ?)" for _ in chunk)
+            # A join, not "(source, id) IN (VALUES ...)", which SQLite answers by scanning the table.
+            c.execute(
+                f"SELECT i.source, i.id, i.body_hash FROM (VALUES {placeholders}) AS k "
+                "JOIN casetrail_inbound i ON i.source = k.column1 AND i.id = k.column2",
+                [part for key in chunk for part in key],
+            )
+            found.update({(row[0], row[1]): row[2] for row in c.fetchall()})
         return found
 
     def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
-        rows = self._by_stream("originator_id, max(originator_version)", ids, "GROUP BY originator_id")
+        with self.datastore.transaction(commit=False) as c:
+            return self._stream_heads(c, ids)
+
+    def _stream_heads(self, c: SQLiteCursor, ids: Sequence[UUID]) -> dict[UUID, int]:
+        rows = self._rows_by_stream(c, "originator_id, max(originator_version)", ids, "GROUP BY originator_id")
         return {UUID(row[0]): row[1] for row in rows}
 
     def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
@@ -96,14 +159,17 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             return [(row[0], row[1], row[2]) for row in c.fetchall()]
 
     def _by_stream(self, columns: str, ids: Sequence[UUID], tail: str) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            return self._rows_by_stream(c, columns, ids, tail)
+
+    def _rows_by_stream(self, c: SQLiteCursor, columns: str, ids: Sequence[UUID], tail: str) -> list[Any]:
         """``SELECT columns`` of the events of ``ids``, asked ``LOOKUP_CHUNK`` streams at a time."""
         rows: list[Any] = []
-        with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), LOOKUP_CHUNK):
-                chunk = [i.hex for i in ids[start : start + LOOKUP_CHUNK]]
-                c.execute(f"SELECT {columns} FROM {self.events_table_name} "
-                          f"WHERE originator_id IN ({', '.join('?' * len(chunk))}) {tail}", chunk)
-                rows += c.fetchall()
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = [i.hex for i in ids[start : start + LOOKUP_CHUNK]]
+            c.execute(f"SELECT {columns} FROM {self.events_table_name} "
+                      f"WHERE originator_id IN ({', '.join('?' * len(chunk))}) {tail}", chunk)
+            rows += c.fetchall()
         return rows
 
     def rejected_inputs(self) -> list[RejectedInput]:
@@ -115,3 +181,20 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT type, count(*) FROM casetrail_inbound GROUP BY type ORDER BY type")
             return {row[0]: row[1] for row in c.fetchall()}
+
+
+class _Locked:
+    """The ledger inside ``SQLiteLedgerRecorder.exclusive``'s transaction."""
+
+    def __init__(self, recorder: SQLiteLedgerRecorder, c: SQLiteCursor) -> None:
+        self._recorder = recorder
+        self._c = c
+
+    def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
+        return self._recorder._stored_hashes(self._c, keys)
+
+    def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        return self._recorder._stream_heads(self._c, ids)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        self._recorder._insert_events(self._c, stored_events, **kwargs)

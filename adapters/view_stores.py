@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Iterator, Sequence
 
 import psycopg
 from psycopg import sql as pgsql
+
+from adapters.postgres_store import lock_schema
 
 
 class SQLiteViewStore:
@@ -27,6 +29,10 @@ class SQLiteViewStore:
             cursor.execute("ROLLBACK")
             raise
         cursor.execute("COMMIT")
+
+    def schema_transaction(self) -> AbstractContextManager[sqlite3.Cursor]:
+        # BEGIN IMMEDIATE already waits for every other writer.
+        return self.transaction()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, params).fetchall()
@@ -87,15 +93,24 @@ class PostgresViewStore:
         with conn.transaction(), conn.cursor() as cursor:
             yield _PostgresCursor(cursor)
 
+    @contextmanager
+    def schema_transaction(self) -> Iterator[_PostgresCursor]:
+        # CREATE TABLE/INDEX IF NOT EXISTS beside the same statement in another process fails
+        # on the catalogue's unique index: the log's recorder takes the same lock.
+        with self.transaction() as cursor:
+            lock_schema(cursor._cursor, self._schema)
+            yield cursor
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._live().cursor() as cursor:
             cursor.execute(_placeholders(sql), params)
             return cursor.fetchall()
 
     def analyze(self, tables: Sequence[str]) -> None:
-        conn = self._live()
-        for table in tables:
-            conn.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
+        # Two ANALYZE of one table at once fail with "tuple concurrently updated": one process at a time.
+        with self.schema_transaction() as cursor:
+            for table in tables:
+                cursor._cursor.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
 
     def close(self) -> None:
         self._conn.close()

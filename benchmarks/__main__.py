@@ -16,6 +16,7 @@ from rich.table import Table
 
 from adapters.interpreter import tune_for_batches
 from adapters.logs import configure_logging
+from benchmarks.concurrent_writers import add_rows as add_concurrent_rows
 from benchmarks.import_rate import measure_import
 from benchmarks.ingest_memory import measure_ingest_memory
 from benchmarks.ingest_rate import measure_ingest
@@ -25,13 +26,15 @@ from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
 
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
-PARTS = ("ingest", "memory", "import", "kafka", "rebuild")
+PARTS = ("ingest", "memory", "concurrent", "import", "kafka", "rebuild")
 PER_EVENT_SAMPLE = 5000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--events", type=int, default=100_000, help="generated inbound events to ingest")
+    parser.add_argument("--concurrent-events", type=int, default=30_000,
+                        help="generated events for one, two and three concurrent writers")
     parser.add_argument("--kafka-events", type=int, default=50_000, help="generated events sent through Kafka")
     parser.add_argument("--log-events", type=int, default=1_000_000, help="size of the log the views are rebuilt from")
     parser.add_argument("--stream-mb", type=int, default=1024, help="size of the stream the memory part ingests")
@@ -73,6 +76,9 @@ def main() -> None:
                       f"({memory.stream_events:,} events), SQLite",
                       f"{memory.stream_peak_mb:,.0f} MB", baseline,
                       f"{memory.stream_peak_mb / memory.ordinary_peak_mb:.2f}", "≤ 1.5")
+
+    if "concurrent" in parts:
+        add_concurrent_rows(table, generate_events(args.concurrent_events))
 
     if "import" in parts:
         for kind, label in STORES:

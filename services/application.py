@@ -3,6 +3,8 @@ and reading the streams a batch touches in one query."""
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any, Callable, TypeVar, cast
 from uuid import UUID
 
@@ -18,6 +20,9 @@ from services.ports import InboundLedger
 T = TypeVar("T")
 # Two writers may race for the same stream or key; the loser re-reads and retries.
 MAX_ATTEMPTS = 5
+# Before retrying, the loser waits a random while up to this many seconds times the attempt:
+# two writers retrying in step would collide again.
+BACKOFF = 0.02
 
 log = structlog.get_logger("casetrail")
 
@@ -31,6 +36,7 @@ def retrying(work: Callable[[], T]) -> T:
             if attempt == MAX_ATTEMPTS:
                 raise
             log.info("raced another writer; reading again", attempt=attempt)
+            time.sleep(random.uniform(0, BACKOFF * attempt))
     raise AssertionError("unreachable")
 
 

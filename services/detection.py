@@ -104,7 +104,9 @@ class DetectorRunner:
             recorded += self.desk.record_findings(self.evaluate(scope))
             position = end
             with self.store.transaction() as cursor:
-                cursor.execute("UPDATE casetrail_tracking SET position = ? WHERE view = ?", (position, NAME))
+                # Another process may have evaluated further meanwhile: never move back.
+                cursor.execute("UPDATE casetrail_tracking SET position = ? WHERE view = ? AND position < ?",
+                               (position, NAME, position))
         return recorded
 
     def evaluate(self, scope: Scope) -> list[Finding]:

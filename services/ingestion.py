@@ -16,11 +16,11 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from domain.config import Config
 from domain.errors import DomainError, UnknownCategory
-from services.application import CasetrailApplication, retrying
+from services.application import CasetrailApplication
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
 from services.inbound import CaseCategorized, CaseEscalated, CaseOpened, InboundEvent, quote
 from services.parsing import Invalid, parse_input, same_body, short_reason
-from services.ports import AcceptedInput, Key, RejectedInput
+from services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 from services.routing import Target, targets
 from services.stream_heads import StreamHeads
 
@@ -88,39 +88,53 @@ class Ingestion(CasetrailApplication):
         try:
             writing.result()
         except IntegrityError:
-            self.heads.forget()
-            return self.ingest_batch(prepared.inputs, prepared.number, backfill), True
+            return self._store_exclusively(prepared.inputs, prepared.number, backfill), True
         self.heads.advance(prepared.heads)
         return prepared, False
 
     def ingest_batch(self, batch: Sequence[RawInput], number: int = 1, backfill: bool = False) -> PreparedBatch:
-        """Store one batch, re-reading and retrying if another writer got there first.
+        """Store one batch; if another writer got there first, decide it again and store it.
 
         Returns the batch as stored: its counts, and its rejects for an entrance
         that passes them on (Kafka's dead-letter topic).
         """
+        prepared = self._prepare(batch, number, backfill)
+        try:
+            self._write(prepared)
+        except IntegrityError:
+            return self._store_exclusively(batch, number, backfill)
+        self.heads.advance(prepared.heads)
+        return prepared
 
-        def store() -> PreparedBatch:
-            prepared = self._prepare(batch, number, backfill)
-            try:
-                self._write(prepared)
-            except IntegrityError:
-                self.heads.forget()
-                raise
-            self.heads.advance(prepared.heads)
-            return prepared
+    def _store_exclusively(self, batch: Sequence[RawInput], number: int, backfill: bool) -> PreparedBatch:
+        """Decide ``batch`` again and store it in one transaction that holds the log's write lock
+        from its first read to its commit.
 
-        return retrying(store)
+        The batch lost a race: another writer moved some of its streams on, or stored some of
+        its keys (which are now duplicates or conflicts). Decided again from what is stored,
+        outside the lock, it could lose again, and again, to a writer that keeps writing the
+        same streams. Under the lock nothing it read can change, so it cannot lose.
+        """
+        log.info("raced another writer; deciding the batch again under the write lock", batch=number)
+        self.heads.forget()
+        with self.ledger.exclusive() as ledger:
+            prepared = self._prepare(batch, number, backfill, ledger=ledger)
+            ledger.insert_events(prepared.stored, accepted=prepared.accepted, rejects=prepared.rejects)
+        self.heads.advance(prepared.heads)
+        log.info("batch stored", batch=number, size=len(batch), **vars(prepared.counts))
+        return prepared
 
     def _write(self, prepared: PreparedBatch) -> None:
         self.recorder.insert_events(prepared.stored, accepted=prepared.accepted, rejects=prepared.rejects)
         log.info("batch stored", batch=prepared.number, size=len(prepared.inputs), **vars(prepared.counts))
 
     def _prepare(self, batch: Sequence[RawInput], number: int, backfill: bool,
-                 ahead: PreparedBatch | None = None) -> PreparedBatch:
+                 ahead: PreparedBatch | None = None, ledger: LedgerTransaction | None = None) -> PreparedBatch:
         """Decide a batch: what is rejected, duplicate or new, and the events the new inputs record.
 
         ``ahead`` is a batch being written now: its keys and heads count as stored.
+        ``ledger`` is a transaction to read the stored keys and heads in, rather than the
+        remembered heads and the ledger outside any write.
         """
         receipt = Receipt(datetime.now(timezone.utc), backfill)
         prepared = PreparedBatch(number, batch)
@@ -137,12 +151,13 @@ class Ingestion(CasetrailApplication):
         for key in [key for key in fresh if key in landing]:
             item, event = fresh.pop(key)
             self._seen_before(prepared, receipt, item, event, landing[key])
-        for key, stored_hash in self.ledger.stored_hashes(list(fresh)).items():
+        for key, stored_hash in (ledger or self.ledger).stored_hashes(list(fresh)).items():
             item, event = fresh.pop(key)
             self._seen_before(prepared, receipt, item, event, stored_hash)
 
         planned = [(item, event, targets(event.envelope.type, event.data)) for item, event in fresh.values()]
-        prepared.heads = self.heads.of((target.aggregate_id for _, _, found in planned for target in found),
+        heads = StreamHeads(ledger.stream_heads) if ledger else self.heads
+        prepared.heads = heads.of((target.aggregate_id for _, _, found in planned for target in found),
                                        ahead=ahead.heads if ahead else None)
 
         for item, event, found in planned:

@@ -35,6 +35,17 @@ class RejectedInput:
     raw: bytes
 
 
+class LedgerTransaction(Protocol):
+    """The ledger inside one transaction that holds the log's write lock (``InboundLedger.exclusive``)."""
+
+    def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]: ...
+
+    def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]: ...
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], *, accepted: list[AcceptedInput],
+                      rejects: list[RejectedInput]) -> None: ...
+
+
 class InboundLedger(Protocol):
     def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """The stored events of each of ``ids`` that has any, in version order: one query for a batch."""
@@ -55,6 +66,10 @@ class InboundLedger(Protocol):
     def accepted_counts(self) -> dict[str, int]:
         """How many inputs of each type were accepted."""
 
+    def exclusive(self) -> ContextManager[LedgerTransaction]:
+        """A transaction that holds the log's write lock from its start: what it reads stays
+        true until it commits, so a batch decided in it cannot lose a race."""
+
 
 class ViewCursor(Protocol):
     @property
@@ -72,6 +87,10 @@ class ViewStore(Protocol):
 
     def transaction(self) -> ContextManager[ViewCursor]:
         """A cursor whose work commits together when the block ends without error."""
+
+    def schema_transaction(self) -> ContextManager[ViewCursor]:
+        """A transaction that runs beside no other process's schema transaction on this store:
+        for creating tables, which two processes starting together would otherwise race for."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 

@@ -43,7 +43,7 @@ class ViewRunner:
         self._set_up()
 
     def _set_up(self) -> None:
-        with self.store.transaction() as cursor:
+        with self.store.schema_transaction() as cursor:
             cursor.execute(TRACKING_SCHEMA)
             cursor.execute("SELECT version FROM casetrail_tracking WHERE view = ?", (self.view.name,))
             found = cursor.fetchall()
