@@ -41,7 +41,7 @@ _BOOKING_REF, _CONTACT_REF = COLUMNS.index("booking_ref"), COLUMNS.index("contac
 
 # What casetrail records itself on a case (``services.case_desk``): no CloudEvent brings these.
 _OWN_CASE_EVENTS: dict[str, type[Aggregate.Event]] = {
-    "case.linked": Case.Linked, "case.factor_proposed": Case.FactorProposed,
+    "case.opened": Case.Opened, "case.linked": Case.Linked, "case.factor_proposed": Case.FactorProposed,
     "case.factor_confirmed": Case.FactorConfirmed, "case.factor_rejected": Case.FactorRejected,
 }
 
