@@ -34,13 +34,19 @@ def moved(ref: str, clock: str, night: str) -> Step:
                                  {"booking_ref": ref, "changes": {"date": night}})
 
 
+def grown(ref: str, clock: str, units: int) -> Step:
+    return lambda log: log.event("booking.modified", f"up-{ref}", at(clock),
+                                 {"booking_ref": ref, "changes": {"units": units}})
+
+
 def cancelled(ref: str, clock: str) -> Step:
     return lambda log: log.event("booking.cancelled", f"x-{ref}", at(clock), {"booking_ref": ref})
 
 
-def stop_sell(clock: str, channels: tuple[str, ...] = ("*",), event_id: str = "ss-1") -> Step:
+def stop_sell(clock: str, channels: tuple[str, ...] = ("*",), event_id: str = "ss-1", first: str = NIGHT,
+              last: str = NIGHT) -> Step:
     return lambda log: log.event("inventory.closed", event_id, at(clock), {
-        "resource": RESOURCE, "from": NIGHT, "to": NIGHT, "channels": list(channels)})
+        "resource": RESOURCE, "from": first, "to": last, "channels": list(channels)})
 
 
 def reopened(clock: str, channels: tuple[str, ...] = ("*",)) -> Step:
@@ -78,8 +84,8 @@ def factor(log: Log, code: str, department: str, clock: str, evidence: list[str]
     return (code, department, utc(clock), tuple(keys[e] for e in evidence), subject)
 
 
-# story: (what happens after the sell-out, the factor expected as (code, department, when, evidence))
-STORIES: dict[str, tuple[list[Step], tuple[str, str, str, list[str]] | None]] = {
+# story: (what happens after the sell-out, the factor expected as (code, department, when, evidence[, subject]))
+STORIES: dict[str, tuple[list[Step], tuple[Any, ...] | None]] = {
     # stop_sell_not_honoured: the channel had acknowledged the stop-sell by the time it sold.
     "acknowledged, then sold": (
         [stop_sell("10:05"), ack("10:06"), booking("C", "10:30", AGODA)],
@@ -109,6 +115,14 @@ STORIES: dict[str, tuple[list[Step], tuple[str, str, str, list[str]] | None]] = 
     "a stop-sell for another channel": (
         [stop_sell("10:05", ("ota:booking.com",)), booking("C", "10:30", AGODA)],
         ("sold_beyond_capacity", "ota_partner", "10:30", ["inv-1", "bk-C"])),
+    "a stop-sell over several nights, this one among them": (
+        [stop_sell("10:05", first="2024-06-21", last="2024-06-24"), booking("C", "10:30", AGODA)],
+        ("stop_sell_unacknowledged", "ota_partner", "10:30", ["ss-1", "bk-C"])),
+    "a stop-sell of the nights before and after only": (
+        [stop_sell("10:05", first="2024-06-20", last="2024-06-21"), stop_sell("10:06", event_id="ss-2",
+                                                                              first="2024-06-23", last="2024-06-24"),
+         booking("C", "10:30", AGODA)],
+        ("sold_beyond_capacity", "ota_partner", "10:30", ["inv-1", "bk-C"])),
     "a stop-sell naming the channel": (
         [stop_sell("10:05", ("ota:booking.com", AGODA)), booking("C", "10:30", AGODA)],
         ("stop_sell_unacknowledged", "ota_partner", "10:30", ["ss-1", "bk-C"])),
@@ -136,7 +150,10 @@ STORIES: dict[str, tuple[list[Step], tuple[str, str, str, list[str]] | None]] = 
     "a booking moved onto the full night": (
         [booking("C", "09:30", AGODA, night="2024-06-23"), moved("C", "10:30", NIGHT)],
         ("sold_beyond_capacity", "ota_partner", "10:30", ["inv-1", "mv-C"])),
+    "a booking on the full night grows by a unit": (
+        [grown("A", "10:30", 2)], ("sold_beyond_capacity", "front_office", "10:30", ["inv-1", "up-A"], "A")),
     # near misses: nothing goes over.
+    "a booking grows by a unit once another was cancelled": ([cancelled("B", "10:20"), grown("A", "10:30", 2)], None),
     "a unit freed before the sale": ([cancelled("A", "10:20"), booking("C", "10:30", AGODA)], None),
     "a booking moved off the night before the sale": (
         [moved("A", "10:20", "2024-06-23"), booking("C", "10:30", AGODA)], None),
