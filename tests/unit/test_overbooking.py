@@ -22,11 +22,12 @@ def available(units: int, clock: str = "08:00", event_id: str = "inv-1", **envel
                                  {"resource": RESOURCE, "date": NIGHT, "available": units}, **envelope)
 
 
-def booking(ref: str, clock: str, channel: str = "walk_in", units: int = 1, night: str = NIGHT) -> Step:
+def booking(ref: str, clock: str, channel: str = "walk_in", units: int = 1, night: str = NIGHT, nights: int = 1
+            ) -> Step:
     source = channel if ":" in channel else "pms:seaside"
     return lambda log: log.event("booking.created", f"bk-{ref}", at(clock), {
-        "booking_ref": ref, "resource": RESOURCE, "date": night, "units": units, "channel": channel,
-        "guest_ref": f"g-{ref}"}, source=source)
+        "booking_ref": ref, "resource": RESOURCE, "date": night, "nights": nights, "units": units,
+        "channel": channel, "guest_ref": f"g-{ref}"}, source=source)
 
 
 def moved(ref: str, clock: str, night: str) -> Step:
@@ -147,6 +148,9 @@ STORIES: dict[str, tuple[list[Step], tuple[Any, ...] | None]] = {
         [booking("C", "10:30", AGODA)], ("sold_beyond_capacity", "ota_partner", "10:30", ["inv-1", "bk-C"])),
     "no stop-sell, a walk-in sells": (
         [booking("C", "10:30")], ("sold_beyond_capacity", "front_office", "10:30", ["inv-1", "bk-C"])),
+    "a stay from the night before through this one": (
+        [booking("C", "10:30", AGODA, night="2024-06-21", nights=2)],
+        ("sold_beyond_capacity", "ota_partner", "10:30", ["inv-1", "bk-C"])),
     "a booking moved onto the full night": (
         [booking("C", "09:30", AGODA, night="2024-06-23"), moved("C", "10:30", NIGHT)],
         ("sold_beyond_capacity", "ota_partner", "10:30", ["inv-1", "mv-C"])),
@@ -157,7 +161,11 @@ STORIES: dict[str, tuple[list[Step], tuple[Any, ...] | None]] = {
     "a unit freed before the sale": ([cancelled("A", "10:20"), booking("C", "10:30", AGODA)], None),
     "a booking moved off the night before the sale": (
         [moved("A", "10:20", "2024-06-23"), booking("C", "10:30", AGODA)], None),
+    "a booking moved to the previous night before the sale": (
+        [moved("A", "10:20", "2024-06-21"), booking("C", "10:30", AGODA)], None),
     "more rooms made available": ([available(3, "10:20", "inv-2"), booking("C", "10:30", AGODA)], None),
+    "a stay that leaves the morning of this night": (
+        [booking("C", "10:30", AGODA, night="2024-06-20", nights=2)], None),
     "the sale is for the next night": ([booking("C", "10:30", AGODA, night="2024-06-23")], None),
     "up to the last unit only": ([], None),
 }
