@@ -4,6 +4,7 @@ database are the rows the timeline index holds, and a night's facts the ones the
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from adapters.bootstrap import System
 from domain.config import Config
@@ -39,15 +40,22 @@ def test_the_unit_rows_are_the_rows_of_the_index(system: System) -> None:
 
 
 def test_a_nights_facts_are_those_the_detectors_read(system: System) -> None:
-    lines = lines_of("01-overbooking-after-stop-sell.jsonl")
+    # The sample, and two later changes: T-5521 moves to the 22nd (a change of date naming no
+    # resource) and S-103 is cancelled.
+    changes = [("booking.modified", "mv-5521", {"booking_ref": "T-5521", "changes": {"date": "2019-06-22"}}),
+               ("booking.cancelled", "x-103", {"booking_ref": "S-103"})]
+    lines = lines_of("01-overbooking-after-stop-sell.jsonl") + [json.dumps({
+        "specversion": "1.0", "id": event_id, "source": "pms:seaside", "type": kind,
+        "time": "2019-06-21T12:00:00+07:00", "data": data}).encode() for kind, event_id, data in changes]
     load(system, lines)
     made = _unit_log(lines).rows
     nights = ["2019-06-19", "2019-06-20", "2019-06-21", "2019-06-22"]
     read = list(detection._run_facts(system.cases, Config(), "seaside:standard", nights))
     assert [_plain(night_facts(made, "seaside:standard", night)) for night in nights] == [_plain(f) for f in read]
-    # 21 June's four rooms sold to four bookings (one a stay from the 20th), and B-8841 over them
+    # 21 June's four rooms sold to four bookings (one a stay from the 20th), and B-8841 over them;
+    # T-5521 held the 21st, then the 22nd
     assert [sorted(b.booking_ref for b in facts.bookings) for facts in read] == [
-        [], ["B-8790"], ["B-8790", "B-8841", "S-103", "S-104", "T-5521"], []]
+        [], ["B-8790"], ["B-8790", "B-8841", "S-103", "S-104", "T-5521"], ["T-5521"]]
 
 
 def _plain(value: object) -> object:
