@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -46,22 +45,37 @@ def test_the_helper_finds_what_the_detectors_find_alone(database_url: str, tmp_p
         alone.close()
 
 
+def _command(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return cmdline.read().replace(b"\0", b" ").decode()
+
+
 def test_a_helper_whose_parent_is_killed_ends_by_itself(sqlite_url: str) -> None:
+    # The parent keeps its helper and has it answer once, so the helper's process is up, has opened
+    # the views, and would wait for work for as long as the parent lives.
     parent = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
          "from adapters.night_helper import ProcessNightHelper\n"
          "from adapters.settings import Settings\n"
          "if __name__ == '__main__':\n"
-         "    ProcessNightHelper(Settings(database_url=sys.argv[1])).start()\n"
+         "    helper = ProcessNightHelper(Settings(database_url=sys.argv[1]))\n"
+         "    print(helper.overbookings([]).result(), *helper._pool._processes, flush=True)\n"
          "    time.sleep(60)\n",
          sqlite_url],
-        cwd=ROOT)
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
-        while len(children := _children(parent.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)  # the pool's process and multiprocessing's resource tracker
-        assert children, "the helper did not start"
+        assert parent.stdout is not None
+        answer, worker = parent.stdout.readline().split()
+        assert answer == "{}", "the helper did not answer"
+        children = _children(parent.pid)
+        # Exactly the pool's one spawned process and multiprocessing's resource tracker, both running.
+        kinds = {child: _command(child) for child in children}
+        assert len(children) == 2, kinds
+        assert "from multiprocessing.spawn import spawn_main" in kinds[int(worker)]
+        [tracker] = [child for child in children if child != int(worker)]
+        assert "from multiprocessing.resource_tracker import main" in kinds[tracker]
+        assert all(_alive(child) for child in children)
     finally:
         parent.kill()
         parent.wait()
