@@ -200,7 +200,10 @@ def test_ingest_processes_started_together_on_overlapping_input_each_store_every
 
 def test_processes_starting_together_on_a_new_store_all_start(database_url: str) -> None:
     """Each creates the store's tables and types if they are missing: one at a time."""
-    starting = [subprocess.Popen([sys.executable, "-m", "adapters", "rejects", "--json", "--database", database_url],
-                                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    # ingest, not a read: only a command that writes may create a store.
+    starting = [subprocess.Popen([sys.executable, "-m", "adapters", "ingest", "-", "--json", "--database", database_url],
+                                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
-    assert [(process.wait(timeout=120), *process.communicate()) for process in starting] == [(0, "[]\n", "")] * 3
+    finished = [(process.wait(timeout=120), *process.communicate()) for process in starting]
+    assert [(code, json.loads(out) if code == 0 else out, err) for code, out, err in finished] == [
+        (0, {"accepted": 0, "duplicates": 0, "rejected": 0}, "")] * 3
