@@ -7,10 +7,6 @@ import sys
 from functools import partial
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
 from adapters.bootstrap import bootstrap
 from adapters.output import console, print_json
 from adapters.settings import Settings
@@ -27,6 +23,8 @@ def cases(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(found)
         return 0
+    from rich.table import Table
+
     table = Table("opened", "case", "category", "status", "priority", "departments", title=f"{len(found)} cases")
     for case in found:
         table.add_row(case["opened_at"], case["case_ref"], case["category"], case["status"], case["priority"],
@@ -51,6 +49,9 @@ def case(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     system = bootstrap(settings)
     try:
         total = system.ingestion.recorder.max_notification_id() or 0

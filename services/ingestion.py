@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from uuid import UUID
 
 import structlog
@@ -18,11 +18,12 @@ from domain.config import Config
 from domain.errors import DomainError, UnknownCategory
 from services.application import CasetrailApplication, retrying
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
-from services.inbound import CaseCategorized, CaseOpened, InboundEvent
-from services.parsing import Invalid, parse_event
 from services.ports import AcceptedInput, Key, RejectedInput
-from services.routing import Target, targets
 from services.stream_heads import StreamHeads
+
+if TYPE_CHECKING:  # the inbound models are imported when input arrives: a read does without them
+    from services.inbound import InboundEvent
+    from services.routing import Target
 
 __all__ = ["Ingestion", "IngestCounts", "RawInput"]
 
@@ -122,6 +123,9 @@ class Ingestion(CasetrailApplication):
 
         ``ahead`` is a batch being written now: its keys and heads count as stored.
         """
+        from services.parsing import Invalid, parse_event
+        from services.routing import targets
+
         receipt = Receipt(datetime.now(timezone.utc), backfill)
         prepared = PreparedBatch(number, batch)
         fresh: dict[Key, tuple[RawInput, InboundEvent]] = {}
@@ -173,6 +177,8 @@ class Ingestion(CasetrailApplication):
         return stored
 
     def _check_category(self, event: InboundEvent) -> None:
+        from services.inbound import CaseCategorized, CaseOpened
+
         if not isinstance(event.data, (CaseOpened, CaseCategorized)):
             return
         category = event.data.category
