@@ -14,10 +14,8 @@ import sys
 from datetime import datetime
 from typing import Any, Sequence
 
-import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
-from kafka.errors import KafkaError
 from rich.table import Table
 
 from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
@@ -31,7 +29,6 @@ from adapters.kafka_topics import DEFAULT_BOOTSTRAP
 from adapters.logs import configure_logging
 from adapters.outages import first_line
 from adapters.output import console, print_json, utc_text
-from adapters.progress import ByteProgress
 from adapters.settings import Settings
 from domain.errors import DomainError
 from services.ports import RejectedInput
@@ -48,9 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args, settings))
     except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
         return _fail(str(error))
-    except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
+    except (PersistenceError, sqlite3.Error, _loaded("psycopg", "Error")) as error:
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {first_line(error)}")
-    except KafkaError as error:
+    except _loaded("kafka.errors", "KafkaError") as error:
         return _fail(f"kafka: cannot use {os.environ.get('CASETRAIL_KAFKA_BOOTSTRAP') or DEFAULT_BOOTSTRAP}: "
                      f"{first_line(error)}")
     except OSError as error:
@@ -115,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.progress import ByteProgress
+
     check_readable(args.paths)
     system = bootstrap(settings)
     try:
@@ -182,6 +181,17 @@ def reject_document(reject: RejectedInput) -> dict[str, Any]:
         # The text above replaced what was not UTF-8; these are the exact bytes.
         document["raw_base64"] = base64.b64encode(reject.raw).decode()
     return document
+
+
+class _NeverRaised(Exception):
+    """Stands for the errors of a library no command has imported: none of them can have been raised."""
+
+
+def _loaded(module: str, name: str) -> type[BaseException]:
+    """The error class ``name`` of ``module`` if a command imported that library, else one nothing raises.
+
+    Importing kafka or psycopg takes longer than a whole read command, and most commands need neither."""
+    return getattr(sys.modules.get(module), name, _NeverRaised)
 
 
 def _fail(reason: str) -> int:
