@@ -52,14 +52,6 @@ class CaseQueries:
         time_sql, time_params = moment.clause()
         return [Row(*r) for r in self.store.query(f"{SELECT} WHERE {where}{time_sql}", [*params, *time_params])]
 
-    def rows_on_nights(self, resource: str, first: str, last: str) -> list[Row]:
-        """The entries naming ``resource`` on a night from ``first`` to ``last``, and the changes
-        of dates on those nights that name no resource (their booking's resource is elsewhere)."""
-        found = self.store.query(f"SELECT {ON_NIGHTS} WHERE n.resource IN (?, '') AND n.night BETWEEN ? AND ?",
-                                 [resource, first, last])
-        # An entry holding several of the nights comes back once per night.
-        return list({(r.source, r.source_id): r for r in (Row(*values) for values in found)}.values())
-
     def bookings_by_night(self, resource: str, first: str, last: str) -> dict[str, set[str]]:
         """The bookings created for or moved to each night of ``resource`` from ``first`` to ``last``
         (a change of dates names no resource): their references only, for the detectors."""
