@@ -7,9 +7,6 @@ import sys
 from functools import partial
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from adapters.bootstrap import bootstrap
 from adapters.output import Column, Part, duration, plural, print_json, say, show_table, utc_text
 from adapters.settings import Settings
@@ -50,6 +47,9 @@ def case(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     system = bootstrap(settings)
     rebuilt: dict[str, int] = {}
     try:

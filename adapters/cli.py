@@ -9,17 +9,14 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import re
 import sqlite3
 import sys
 from datetime import datetime
 from typing import Any, Sequence
 
-import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
-from kafka.errors import KafkaError, KafkaTimeoutError
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from adapters import case_commands, demo, factor_commands, import_commands, kafka_commands, report_commands
 from adapters.bootstrap import bootstrap
@@ -32,11 +29,9 @@ from adapters.kafka_topics import DEFAULT_BOOTSTRAP, KafkaSettings
 from adapters.logs import LEVELS, configure_logging
 from adapters.outages import first_line
 from adapters.output import Column, plural, print_json, show_table, utc_text
-from adapters.progress import ByteProgress
 from adapters.settings import Settings
 from domain.errors import DomainError
 from services.batches import IngestCounts
-from services.inbound import Timestamp
 from services.ports import RejectedInput
 
 log = structlog.get_logger("casetrail.cli")
@@ -58,9 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args, settings))
     except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
         return _fail(str(error))
-    except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
+    except (PersistenceError, sqlite3.Error, _loaded("psycopg", "Error")) as error:
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {first_line(error)}")
-    except KafkaError as error:
+    except _loaded("kafka.errors", "KafkaError") as error:
+        from kafka.errors import KafkaTimeoutError
+
         bootstrap_servers = os.environ.get("CASETRAIL_KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP
         if isinstance(error, KafkaTimeoutError) and "bootstrap" in str(error).lower():
             return _fail(f"kafka: no broker answered at {bootstrap_servers} within "
@@ -136,6 +133,8 @@ CATCH_UP_EVERY = 100_000
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.progress import ByteProgress
+
     check_readable(args.paths)
     system = bootstrap(settings)
     since_catch_up = 0
@@ -205,23 +204,18 @@ def moment(text: str) -> datetime:
     Parsed as the inbound contract parses an event's ``time`` (``services.inbound.Timestamp``),
     so the command line takes what the log can hold and nothing else.
     """
+    from pydantic import TypeAdapter
+
+    from services.inbound import Timestamp
+
     try:
-        return _TIMESTAMP.validate_python(text)
+        return TypeAdapter(Timestamp).validate_python(text)  # type: ignore[no-any-return]
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
-        if first["type"] == "timezone_aware" and _NAIVE_TIME.fullmatch(text):
-            reason = f" needs a UTC offset, e.g. {text}+07:00 or {text}Z"
-        elif first["type"] == "value_error":  # the contract's own reason, which quotes the text
+        if first["type"] == "value_error":  # the contract's own reason, which quotes the text
             raise argparse.ArgumentTypeError(str(first["msg"]).removeprefix("Value error, ")) from None
-        else:
-            reason = f" is not an RFC 3339 timestamp with an offset, e.g. {_EXAMPLE}"
-        raise argparse.ArgumentTypeError(f"{text!r}{reason}") from None
-
-
-_TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(Timestamp)
-_EXAMPLE = "2019-06-21T10:33:30+07:00"
-# A date and a time of day without an offset: adding one makes it a timestamp.
-_NAIVE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?")
+        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 timestamp with an offset, "
+                                         f"e.g. 2019-06-21T10:33:30+07:00") from None
 
 
 def reject_document(reject: RejectedInput) -> dict[str, Any]:
@@ -237,6 +231,17 @@ def reject_document(reject: RejectedInput) -> dict[str, Any]:
         # The text above replaced what was not UTF-8; these are the exact bytes.
         document["raw_base64"] = base64.b64encode(reject.raw).decode()
     return document
+
+
+class _NeverRaised(Exception):
+    """Stands for the errors of a library no command has imported: none of them can have been raised."""
+
+
+def _loaded(module: str, name: str) -> type[BaseException]:
+    """The error class ``name`` of ``module`` if a command imported that library, else one nothing raises.
+
+    Importing kafka or psycopg takes longer than a whole read command, and most commands need neither."""
+    return getattr(sys.modules.get(module), name, _NeverRaised)
 
 
 def _fail(reason: str) -> int:

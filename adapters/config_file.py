@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from domain.config import EVENT_TYPES, Config
-from services.inbound import DATA_MODELS
 
 
 class ConfigError(ValueError):
@@ -43,6 +42,8 @@ def load_config(path: str | None) -> Config:
         raise ConfigError(f"config {path}: not valid TOML: {error}") from None
     merged = _merge(Config().model_dump(), document)
     try:
+        from services.inbound import DATA_MODELS  # only a file of one's own asks for the catalogue of types
+
         return Config.model_validate(merged, context={EVENT_TYPES: frozenset(DATA_MODELS)})
     except ValidationError as error:
         first = error.errors(include_url=False)[0]

@@ -9,8 +9,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import psycopg
 from eventsourcing.utils import get_topic
 
-from adapters.postgres_store import PostgresLedgerRecorder
-from adapters.sqlite_store import SQLiteLedgerRecorder
 from adapters.view_stores import PostgresViewStore, SQLiteViewStore
 
 DEFAULT_DATABASE = "sqlite:///./casetrail.db"
@@ -81,6 +79,8 @@ def _sqlite_env(url: str) -> dict[str, str]:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or len(url) == len(prefix):
         raise DatabaseURLError(f"database: expected sqlite:///PATH, got {url!r}")
+    from adapters.sqlite_store import SQLiteLedgerRecorder
+
     path = Path(url[len(prefix):])
     if not path.parent.is_dir():
         raise DatabaseURLError(f"database: folder {str(path.parent)!r} does not exist")
@@ -93,6 +93,8 @@ def _sqlite_env(url: str) -> dict[str, str]:
 
 
 def _postgres_env(url: str) -> dict[str, str]:
+    from adapters.postgres_store import PostgresLedgerRecorder
+
     parts = urlsplit(url)
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:

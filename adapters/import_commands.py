@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, Iterator
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from adapters.bootstrap import bootstrap
 from adapters.exit_status import EXIT_OK, EXIT_REJECTED
-from adapters.import_reader import HotelBookingsReader
 from adapters.output import print_json
 from adapters.settings import Settings
-from adapters.view_follower import ViewFollower
-from services.ingestion import IngestCounts, RawInput
+
+if TYPE_CHECKING:
+    from services.ingestion import IngestCounts
 
 
 def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
@@ -30,6 +27,14 @@ def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Cal
 
 
 def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: every other command builds this parser, and none needs these.
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+
+    from adapters.import_reader import HotelBookingsReader
+    from adapters.view_follower import ViewFollower
+    from services.ingestion import RawInput
+
     reader = HotelBookingsReader(args.path, args.rows)
     rows = reader.start()
     system = bootstrap(settings)

@@ -10,7 +10,6 @@ from typing import Any
 import structlog
 
 from adapters.bootstrap import bootstrap
-from adapters.kafka_consumer import InboundConsumer, Stopped
 from adapters.kafka_relay import Relay, RelayTopics
 from adapters.kafka_topics import KafkaSettings
 from adapters.settings import Settings
@@ -59,6 +58,8 @@ def stop_on_signals() -> threading.Event:
 
 
 def run_consume(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.kafka_consumer import InboundConsumer, Stopped  # kafka: only for the commands that use it
+
     stop = stop_on_signals()
     kafka = KafkaSettings.from_environment(session_timeout_ms=args.session_timeout_ms)
     system = bootstrap(settings)

@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from uuid import UUID
 
 import orjson
 import structlog
 from eventsourcing.persistence import StoredEvent
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
-from kafka.producer.future import FutureRecordMetadata
 
-from adapters.bootstrap import System
-from adapters.kafka_partitioner import RememberingPartitioner
 from adapters.kafka_topics import KafkaSettings, ensure_topics
 from adapters.outages import FIRST_BACKOFF_S, next_backoff
 from projections.case_report import Row, case_summary, fold_case
@@ -31,6 +26,11 @@ from projections.recorded import Recorded, instant, rfc3339
 from projections.timeline import entry_row, inbound_data
 from projections.view import View
 from services.view_runner import ViewRunner, decode
+
+if TYPE_CHECKING:  # kafka is imported when a relay starts: the parser only needs RelayTopics from here
+    from kafka.producer.future import FutureRecordMetadata
+
+    from adapters.bootstrap import System
 
 log = structlog.get_logger("casetrail.relay")
 
@@ -60,6 +60,10 @@ class Relay:
                  batch_size: int = 2000, stop: threading.Event | None = None) -> None:
         self.system = system
         self.topics = topics
+        from kafka import KafkaProducer
+
+        from adapters.kafka_partitioner import RememberingPartitioner
+
         self.stop = stop or threading.Event()
         ensure_topics(kafka, [topics.events, topics.cases, topics.alerts])
         self.producer = KafkaProducer(enable_idempotence=True, acks="all", linger_ms=5, batch_size=256 * 1024,
@@ -73,6 +77,8 @@ class Relay:
 
     def run(self, idle_wait_s: float = 0.5) -> int:
         """Publish until ``stop`` is set, then return how many events were relayed."""
+        from kafka.errors import KafkaError
+
         delay = FIRST_BACKOFF_S
         while not self.stop.is_set():
             try:

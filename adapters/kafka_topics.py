@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import structlog
-from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
 
 log = structlog.get_logger("casetrail.kafka")
 
@@ -51,6 +48,10 @@ class KafkaSettings:
 
 def ensure_topics(kafka: KafkaSettings, topics: Sequence[str]) -> None:
     """Create the topics that do not exist yet; a cluster that forbids it must have them made beforehand."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
     admin = KafkaAdminClient(**kafka.client_options())
     try:
         missing = sorted(set(topics) - set(admin.list_topics()))

@@ -4,14 +4,22 @@ how long to wait before trying again, and the one line of an error worth logging
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
-import psycopg
 from eventsourcing.persistence import PersistenceError
 
-# What an unavailable database raises, through the library or directly.
-DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.OperationalError)
 FIRST_BACKOFF_S = 0.5
 LONGEST_BACKOFF_S = 30.0
+
+
+def __getattr__(name: str) -> Any:
+    # DATABASE_ERRORS: what an unavailable database raises, through the library or directly. Made
+    # when first imported, as psycopg is then: a command that never waits on a database does without it.
+    if name == "DATABASE_ERRORS":
+        import psycopg
+
+        return (PersistenceError, psycopg.Error, sqlite3.OperationalError)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def next_backoff(delay: float) -> float:

@@ -15,7 +15,6 @@ from pydantic import TypeAdapter, ValidationError
 from adapters.bootstrap import bootstrap
 from adapters.output import Column, csv_row, plural, print_json, show_table
 from adapters.settings import Settings
-from services.inbound import Date
 from services.report_queries import DEFAULT_TOP, NAMES
 
 
@@ -111,16 +110,15 @@ def _top(by_category: dict[str, dict[str, int]]) -> str | None:
 
 def _date(text: str) -> date:
     """A day given on the command line, parsed as the inbound contract parses a service date."""
+    from services.inbound import Date
+
     try:
-        return _DATE.validate_python(text)
+        return TypeAdapter(Date).validate_python(text)  # type: ignore[no-any-return]
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         if first["type"] == "value_error":  # the contract's own reason, which quotes the text
             raise argparse.ArgumentTypeError(str(first["msg"]).removeprefix("Value error, ")) from None
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-_DATE: TypeAdapter[date] = TypeAdapter(Date)
 
 
 def _zone(text: str) -> ZoneInfo:

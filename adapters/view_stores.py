@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-import psycopg
-from psycopg import sql as pgsql
+if TYPE_CHECKING:  # imported when a PostgreSQL store is opened: a SQLite store's commands do without it
+    import psycopg
 
 from adapters.postgres_store import lock_schema
 
@@ -73,6 +73,9 @@ class PostgresViewStore:
         self._conn = self._connect()
 
     def _connect(self) -> psycopg.Connection[Any]:
+        import psycopg
+        from psycopg import sql as pgsql
+
         conn = psycopg.connect(**self._conninfo, autocommit=True)
         conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(self._schema)))
         conn.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(self._schema)))
@@ -107,6 +110,8 @@ class PostgresViewStore:
             return cursor.fetchall()
 
     def analyze(self, tables: Sequence[str]) -> None:
+        from psycopg import sql as pgsql
+
         # Two ANALYZE of one table at once fail with "tuple concurrently updated": one process at a time.
         with self.schema_transaction() as cursor:
             for table in tables:

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from adapters.interpreter import tune_for_batches
 from adapters.logs import configure_logging
+from benchmarks.case_latency import measure_case_latency, table_rows
 from benchmarks.concurrent_writers import add_rows as add_concurrent_rows
 from benchmarks.import_rate import measure_import
 from benchmarks.ingest_memory import measure_ingest_memory
@@ -26,7 +27,7 @@ from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
 
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
-PARTS = ("ingest", "memory", "concurrent", "import", "kafka", "rebuild")
+PARTS = ("ingest", "memory", "concurrent", "import", "case", "kafka", "rebuild")
 PER_EVENT_SAMPLE = 5000
 
 
@@ -93,6 +94,10 @@ def main() -> None:
                           f"{data.stored / data.replay_seconds:,.0f} events/s ({data.replay_seconds:.0f} s)", "", "", "")
             table.add_row(f"case --json in that store, {label}",
                           f"p50 {data.case_p50_ms:.1f} ms, p95 {data.case_p95_ms:.1f} ms", "", "", "")
+    if "case" in parts:
+        # On a SQLite store of the hotel data set of its own; beside the interpreter's start and one query.
+        for row in table_rows(measure_case_latency(), "SQLite"):
+            table.add_row(*row)
     if "kafka" in parts:
         kafka = measure_kafka(generate_events(args.kafka_events))
         table.add_row(f"consume {kafka.events:,} events from Kafka into PostgreSQL (Tansu broker)",

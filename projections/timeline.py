@@ -40,9 +40,21 @@ SCHEMA = [
 INDEXES = {
     f"timeline_by_{name}": f"CREATE INDEX IF NOT EXISTS timeline_by_{name} ON timeline_entries ({columns})"
     for name, columns in [("booking", "booking_ref"), ("contact", "contact_ref"), ("case", "case_ref"),
-                          ("party", "party_ref"), ("resource", "resource, night_from"), ("update", "update_id"),
+                          ("party", "party_ref"), ("resource", "resource, night_from"),
                           ("type", "type"), ("position", "position")]
 }
+# Only acknowledgements name an update: an index of every row's update_id is almost all NULLs,
+# and its statistics then say that one value matches most of the table, so that the planner
+# scans the table rather than look a value up. Over the rows that name one, it counts them alone
+# (a store made before keeps its timeline_by_update too, unused).
+INDEXES["timeline_by_update_id"] = ("CREATE INDEX IF NOT EXISTS timeline_by_update_id ON timeline_entries (update_id) "
+                                    "WHERE update_id IS NOT NULL")
+# A case report reads the inventory updates of its bookings' nights: a few hundred rows of each
+# resource, which this index holds apart from the resource's many bookings. A query that names
+# this condition word for word may use it.
+INVENTORY_UPDATES = "type LIKE 'inventory.%'"
+INDEXES["timeline_inventory"] = ("CREATE INDEX IF NOT EXISTS timeline_inventory ON timeline_entries "
+                                 f"(resource, night_from, night_to) WHERE {INVENTORY_UPDATES}")
 TABLES = ["timeline_entries", "timeline_nights"]
 
 

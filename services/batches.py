@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from services.inbound import Envelope
 from services.limits import MAX_BATCH_BYTES, TooLong
 from services.ports import AcceptedInput, RejectedInput
+
+if TYPE_CHECKING:  # the inbound models: a command that reads no input does without them
+    from services.inbound import Envelope
 
 
 @dataclass(frozen=True)

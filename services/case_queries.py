@@ -7,14 +7,14 @@ by then; together they replay an incident as an auditor asks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
 from domain import ids
 from domain.errors import CaseNotFound
 from projections.case_report import CaseState, Row, case_summary, effort, fold_case, proactive, timeline_entry
 from projections.recorded import instant_of, moment_of
-from projections.timeline import COLUMNS
+from projections.timeline import COLUMNS, INVENTORY_UPDATES
 from services.ports import ViewStore
 
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM timeline_entries"
@@ -51,14 +51,6 @@ class CaseQueries:
     def rows(self, where: str, params: Sequence[Any], moment: Moment = Moment()) -> list[Row]:
         time_sql, time_params = moment.clause()
         return [Row(*r) for r in self.store.query(f"{SELECT} WHERE {where}{time_sql}", [*params, *time_params])]
-
-    def rows_on_nights(self, resource: str, first: str, last: str) -> list[Row]:
-        """The entries naming ``resource`` on a night from ``first`` to ``last``, and the changes
-        of dates on those nights that name no resource (their booking's resource is elsewhere)."""
-        found = self.store.query(f"SELECT {ON_NIGHTS} WHERE n.resource IN (?, '') AND n.night BETWEEN ? AND ?",
-                                 [resource, first, last])
-        # An entry holding several of the nights comes back once per night.
-        return list({(r.source, r.source_id): r for r in (Row(*values) for values in found)}.values())
 
     def bookings_by_night(self, resource: str, first: str, last: str) -> dict[str, set[str]]:
         """The bookings created for or moved to each night of ``resource`` from ``first`` to ``last``
@@ -249,13 +241,35 @@ class CaseQueries:
 
     def _inventory(self, rows: list[Row]) -> list[Row]:
         """The inventory updates of the resources and nights the case's bookings hold, and their acknowledgements."""
-        found: dict[tuple[str, str], Row] = {}
+        held: dict[str, list[tuple[str, str]]] = {}
         for resource, first, last in sorted({(r.resource, r.night_from, r.night_to) for r in rows
                                              if r.booking_ref and r.resource and r.night_from and r.night_to}):
-            found.update(((r.source, r.source_id), r) for r in self.rows_on_nights(resource, first, last)
-                         if r.type.startswith("inventory.") and r.resource == resource)
+            held.setdefault(resource, []).append((first, last))
+        found: dict[tuple[str, str], Row] = {}
+        for resource, spans in held.items():
+            spans = _merged(spans)
+            # One query per resource, on the small index of inventory updates: an update
+            # holds its nights night_from to night_to, as its rows in timeline_nights do.
+            for r in self.rows(f"{INVENTORY_UPDATES} AND resource = ? AND night_from <= ? AND night_to >= ?",
+                               [resource, spans[-1][1], spans[0][0]]):
+                if (r.type.startswith("inventory.") and r.night_from and r.night_to and r.night_from <= r.night_to
+                        and any(r.night_from <= last and first <= r.night_to for first, last in spans)):
+                    found[(r.source, r.source_id)] = r
         updates = sorted(found.values(), key=lambda r: r.order)
-        return updates + self.rows_of("update_id", sorted({r.source_id for r in updates}))
+        return updates + self.rows_with("update_id", sorted({r.source_id for r in updates}))
+
+    def rows_with(self, column: str, values: Sequence[str]) -> list[Row]:
+        """The rows whose ``column`` is one of ``values``, in no particular order: each value is
+        looked up in the column's index, whatever the planner's (sampled) statistics say of it;
+        ``column IN (...)`` may be planned as a scan of the whole table."""
+        found = list[Row]()
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            found += [Row(*r) for r in self.store.query(
+                f"WITH wanted (value) AS (VALUES {', '.join(['(?)'] * len(chunk))}) "
+                f"SELECT {', '.join('t.' + c for c in COLUMNS)} FROM wanted CROSS JOIN timeline_entries t "
+                f"WHERE t.{column} = wanted.value", chunk)]
+        return found
 
 
 def _grouped(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, list[Row]]:
@@ -263,6 +277,17 @@ def _grouped(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, list[R
     for row in rows:
         groups.setdefault(key(row), []).append(row)
     return groups
+
+
+def _merged(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Sorted ranges of dates (ISO, inclusive), overlapping or adjoining ones merged."""
+    merged: list[tuple[str, str]] = []
+    for first, last in sorted(spans):
+        if merged and date.fromisoformat(first) <= date.fromisoformat(merged[-1][1]) + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def _marks(values: Sequence[Any]) -> str:

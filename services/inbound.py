@@ -26,6 +26,7 @@ from pydantic import (
 
 from domain.case import EvidenceRef, Priority
 from domain.contact import Direction, EscalationLevel, Medium, Outcome
+from services.limits import quote
 
 # A stop-sell is recorded per date it covers, and a stay or a count this long
 # is a typo, not a plan.
@@ -64,12 +65,6 @@ def _timestamp_text(value: Any) -> Any:
         raise ValueError(f"must be an RFC 3339 timestamp with offset, e.g. 2019-06-21T10:31:00+07:00 "
                          f"(got {quote(value)})")
     return value
-
-
-def quote(value: Any, limit: int = 80) -> str:
-    """A value as a reason shows it: its repr, cut to ``limit`` characters."""
-    shown = repr(value)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _plausible_date(value: dt.date) -> dt.date:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from uuid import UUID
 
 import structlog
@@ -18,11 +18,13 @@ from domain.config import Config
 from domain.errors import DomainError, UnknownCategory
 from services.application import CasetrailApplication
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
-from services.inbound import CaseCategorized, CaseEscalated, CaseOpened, InboundEvent, quote
-from services.parsing import Invalid, parse_input, same_body, short_reason
+from services.limits import quote, short_reason
 from services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
-from services.routing import Target, targets
 from services.stream_heads import StreamHeads
+
+if TYPE_CHECKING:  # the inbound models are imported when input arrives: a read does without them
+    from services.inbound import InboundEvent
+    from services.routing import Target
 
 __all__ = ["Ingestion", "IngestCounts", "RawInput"]
 
@@ -136,6 +138,9 @@ class Ingestion(CasetrailApplication):
         ``ledger`` is a transaction to read the stored keys and heads in, rather than the
         remembered heads and the ledger outside any write.
         """
+        from services.parsing import Invalid, parse_input
+        from services.routing import targets
+
         receipt = Receipt(datetime.now(timezone.utc), backfill)
         prepared = PreparedBatch(number, batch)
         fresh: dict[Key, tuple[RawInput, InboundEvent]] = {}
@@ -197,6 +202,8 @@ class Ingestion(CasetrailApplication):
 
     def _check_configured(self, event: InboundEvent) -> None:
         """Categories and case escalation levels are the configuration's, whichever entrance sends them."""
+        from services.inbound import CaseCategorized, CaseEscalated, CaseOpened
+
         if isinstance(event.data, (CaseOpened, CaseCategorized)):
             self._check_listed("data.category", event.data.category, self.config.categories, "category")
         elif isinstance(event.data, CaseEscalated):
@@ -209,6 +216,8 @@ class Ingestion(CasetrailApplication):
 
     def _seen_before(self, prepared: PreparedBatch, receipt: Receipt, item: RawInput, event: InboundEvent,
                      stored_hash: str) -> None:
+        from services.parsing import same_body
+
         if same_body(event, stored_hash):
             prepared.counts.duplicates += 1
             return

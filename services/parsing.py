@@ -15,8 +15,8 @@ import orjson
 from pydantic import ValidationError
 
 from services.batches import RawInput
-from services.inbound import DATA_MODELS, Envelope, InboundEvent, quote
-from services.limits import MAX_DEPTH, MAX_REASON, MAX_TEXT
+from services.inbound import DATA_MODELS, Envelope, InboundEvent
+from services.limits import MAX_DEPTH, MAX_TEXT, quote, short_reason
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "time", "data")
 # datacontenttype is left out: absent and every JSON media type mean the same data.
@@ -31,11 +31,6 @@ class Invalid:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reason", short_reason(self.reason))
-
-
-def short_reason(reason: str) -> str:
-    """Reasons are stored, logged and shown: a bounded line, whatever the input quoted."""
-    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
 
 
 def body_hash(document: dict[str, Any]) -> str:

@@ -1,0 +1,160 @@
+"""``casetrail case CASE --json`` on the hotel booking data set, for the first cases of the store.
+
+As a command, beside starting the same interpreter with ``-c pass`` (run in turn with it, so both
+meet the same load); in process, the report beside one query that reads the rows its timeline
+shows, the least any answer must do.
+
+``python -m benchmarks.case_latency [--database URL]`` measures a store already made; without one
+it imports the data set into a temporary SQLite store first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from adapters.bootstrap import System, bootstrap
+from adapters.settings import Settings
+from benchmarks.import_rate import DATA_SET, ROOT
+from benchmarks.stores import fresh_store
+from projections.timeline import COLUMNS
+
+CASES = 100
+# Entries read by one query: two parameters each, within every SQLite build's limit.
+ENTRIES_PER_QUERY = 5000
+
+
+@dataclass(frozen=True)
+class CaseLatencyFigures:
+    cases: int
+    command_ms: tuple[float, float]  # p50, p95
+    python_ms: tuple[float, float]  # `python -c pass`, the same interpreter, in the same run
+    report_ms: tuple[float, float]  # in process
+    rows_ms: tuple[float, float]  # one query reading the rows the report's timeline shows
+    entries: tuple[int, int]  # the timelines' median and largest length
+
+
+def measure_case_latency(url: str | None = None, path: Path = DATA_SET, cases: int = CASES) -> CaseLatencyFigures:
+    """Over the first ``cases`` cases of the store at ``url``, or of a fresh SQLite store of the data set."""
+    if url is not None:
+        return _measure(url, cases)
+    with fresh_store("sqlite") as fresh:
+        subprocess.run([sys.executable, "-m", "benchmarks.import_worker", fresh, str(path)], cwd=ROOT, check=True,
+                       capture_output=True)
+        return _measure(fresh, cases)
+
+
+def _measure(url: str, cases: int) -> CaseLatencyFigures:
+    system = bootstrap(Settings(database_url=url))
+    try:
+        system.catch_up()
+        refs = [c["case_ref"] for c in system.cases.list_cases()][:cases]
+        if not refs:
+            raise RuntimeError(f"no cases in {url}")
+        report, rows, entries = _in_process(system, refs)
+    finally:
+        system.close()
+    command, python = _commands(url, refs)
+    return CaseLatencyFigures(len(refs), _p50_p95(command), _p50_p95(python), _p50_p95(report), _p50_p95(rows),
+                              (int(statistics.median(entries)), max(entries)))
+
+
+def _in_process(system: System, refs: list[str]) -> tuple[list[float], list[float], list[int]]:
+    for ref in refs[:5]:  # the first reads warm the database's pages for both
+        system.cases.case_report(ref)
+    report, rows, entries = [], [], []
+    for ref in refs:
+        started = time.perf_counter()
+        timeline = system.cases.case_report(ref)["timeline"]
+        report.append(_ms_since(started))
+        keys = [(e["source"], e["id"]) for e in timeline]
+        started = time.perf_counter()
+        found = sum(len(_timeline_rows(system, keys[start : start + ENTRIES_PER_QUERY]))
+                    for start in range(0, len(keys), ENTRIES_PER_QUERY))
+        rows.append(_ms_since(started))
+        if found != len(keys):
+            raise RuntimeError(f"case {ref}: {found} rows for {len(keys)} timeline entries")
+        entries.append(len(keys))
+    return report, rows, entries
+
+
+def _timeline_rows(system: System, keys: Sequence[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """The timeline's rows by their primary key, in one query."""
+    if not keys:
+        return []
+    return system.view_store.query(
+        f"WITH wanted (source, source_id) AS (VALUES {', '.join(['(?, ?)'] * len(keys))}) "
+        f"SELECT {', '.join('t.' + c for c in COLUMNS)} FROM wanted CROSS JOIN timeline_entries t "
+        "WHERE t.source = wanted.source AND t.source_id = wanted.source_id", [v for key in keys for v in key])
+
+
+def _commands(url: str, refs: list[str]) -> tuple[list[float], list[float]]:
+    """Each case's command, and the bare interpreter, taken in turn."""
+    script = Path(sys.executable).with_name("casetrail")
+    casetrail = [str(script)] if script.exists() else [sys.executable, "-m", "adapters"]
+    command, python = [], []
+    for ref in refs:
+        started = time.perf_counter()
+        done = subprocess.run([*casetrail, "--database", url, "case", ref, "--json"], capture_output=True, check=True)
+        command.append(_ms_since(started))
+        if json.loads(done.stdout)["case_ref"] != ref:
+            raise RuntimeError(f"case {ref}: the command answered for another case")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, check=True)
+        python.append(_ms_since(started))
+    return command, python
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _p50_p95(timings: list[float]) -> tuple[float, float]:
+    if len(timings) < 2:
+        return timings[0], timings[0]
+    return statistics.median(timings), statistics.quantiles(timings, n=20)[18]
+
+
+def table_rows(figures: CaseLatencyFigures, label: str) -> list[tuple[str, str, str, str, str]]:
+    """The two rows ``make bench`` prints: figure, casetrail, baseline, ratio, target."""
+    command, python, report, rows = figures.command_ms, figures.python_ms, figures.report_ms, figures.rows_ms
+    return [
+        (f"case --json as a command, first {figures.cases} cases of the hotel data set, {label}",
+         f"p50 {command[0]:.0f} ms, p95 {command[1]:.0f} ms",
+         f"p50 {python[0]:.0f} ms, p95 {python[1]:.0f} ms: python -c pass, same interpreter",
+         f"{command[1] / python[1]:.1f}", "p95 ≤ 5×"),
+        (f"case report in process, same cases ({figures.entries[0]} timeline entries at the median, "
+         f"{figures.entries[1]} at most), {label}",
+         f"p50 {report[0]:.1f} ms, p95 {report[1]:.1f} ms",
+         f"p50 {rows[0]:.1f} ms, p95 {rows[1]:.1f} ms: one query reading the timeline's rows",
+         f"{report[1] / rows[1]:.1f}", "p95 ≤ 3×"),
+    ]
+
+
+def main() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from adapters.logs import configure_logging
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.case_latency")
+    parser.add_argument("--database", help="a store holding the hotel data set (default: import it into a new one)")
+    parser.add_argument("--cases", type=int, default=CASES, help=f"how many cases, oldest first (default {CASES})")
+    args = parser.parse_args()
+    configure_logging("warning")
+    figures = measure_case_latency(args.database, cases=args.cases)
+    table = Table("figure", "casetrail", "baseline, same run", "ratio", "target", title="case --json")
+    for row in table_rows(figures, "SQLite" if (args.database or "sqlite").startswith("sqlite") else "PostgreSQL"):
+        table.add_row(*row)
+    Console(width=160).print(table)
+
+
+if __name__ == "__main__":
+    main()
