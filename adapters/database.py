@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import psycopg
 from eventsourcing.utils import get_topic
 
 from adapters.view_stores import PostgresViewStore, SQLiteViewStore
@@ -36,6 +35,8 @@ def check_database(url: str, must_exist: bool) -> None:
         if must_exist and not path.is_file():
             raise DatabaseUnavailable(f"database: no such database {path}")
         return
+    import psycopg  # only for a PostgreSQL store: a SQLite one does without it
+
     host, port, dbname = env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]
     try:
         psycopg.connect(**_conninfo(env)).close()
@@ -43,7 +44,7 @@ def check_database(url: str, must_exist: bool) -> None:
         raise DatabaseUnavailable(f"database: {_connect_problem(error, host, port, dbname)}") from None
 
 
-def _connect_problem(error: psycopg.Error, host: str, port: str, dbname: str) -> str:
+def _connect_problem(error: Exception, host: str, port: str, dbname: str) -> str:
     text = str(error)
     missing = re.search(r'(database|role) "([^"]*)" does not exist', text)
     if missing:

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 if TYPE_CHECKING:  # imported when a PostgreSQL store is opened: a SQLite store's commands do without it
     import psycopg
 
-from adapters.postgres_store import lock_schema
-
 
 class SQLiteViewStore:
     def __init__(self, path: str) -> None:
@@ -101,6 +99,8 @@ class PostgresViewStore:
         # CREATE TABLE/INDEX IF NOT EXISTS beside the same statement in another process fails
         # on the catalogue's unique index: the log's recorder takes the same lock.
         with self.transaction() as cursor:
+            from adapters.postgres_store import lock_schema
+
             lock_schema(cursor._cursor, self._schema)
             yield cursor
 
