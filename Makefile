@@ -23,7 +23,7 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 # The ingest property test at length: about 10,000 input lines per store.
-FUZZ_EXAMPLES ?= 500
+FUZZ_EXAMPLES ?= 600
 fuzz: $(INSTALLED)
 	rm -f .fuzz-tally
 	CASETRAIL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) CASETRAIL_FUZZ_MIN_LINES=10 CASETRAIL_FUZZ_TALLY=.fuzz-tally \
