@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 import orjson
@@ -30,15 +31,41 @@ LIFECYCLE: dict[str, type[Case.Fact]] = {
 }
 
 
+# Cases whose findings are applied in one transaction.
+CASES_AT_ONCE = 2_000
+
+
+def _by_case_chunks(findings: list[Finding], cases: int) -> list[list[Finding]]:
+    """``findings`` (sorted by case) cut into runs of at most ``cases`` cases, a case never split."""
+    chunks: list[list[Finding]] = []
+    refs: set[str] = set()
+    for finding in findings:
+        if finding.case_ref not in refs and len(refs) == cases:
+            refs = set()
+        if not refs:
+            chunks.append([])
+        refs.add(finding.case_ref)
+        chunks[-1].append(finding)
+    return chunks
+
+
 class CaseDesk(CasetrailApplication):
     def record_findings(self, findings: list[Finding]) -> int:
-        """Apply findings to their cases; returns how many events that recorded."""
-        return retrying(lambda: self._record_findings(findings))
+        """Apply findings to their cases; returns how many events that recorded.
+
+        Cases are read and written ``CASES_AT_ONCE`` at a time, in the order of their openings:
+        a large backlog touches many cases with long histories, and memory follows the chunk.
+        """
+        ordered = sorted(findings, key=lambda f: (f.opened_at, f.case_ref))
+        recorded = 0
+        for chunk in _by_case_chunks(ordered, CASES_AT_ONCE):
+            recorded += retrying(partial(self._record_findings, chunk))
+        return recorded
 
     def _record_findings(self, findings: list[Finding]) -> int:
         streams = self.current_streams({ids.case_id(f.case_ref) for f in findings})
         changed: dict[uuid.UUID, Aggregate] = {}
-        for finding in sorted(findings, key=lambda f: (f.opened_at, f.case_ref)):
+        for finding in findings:
             case_id = ids.case_id(finding.case_ref)
             case = streams.get(case_id)
             if case is None and finding.existing_case_ref:

@@ -78,20 +78,24 @@ def test_demo_prints_a_readable_summary(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("COLUMNS", "1000")  # one line per line: the console wraps at the terminal's width
     result = casetrail("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    # Every line but the factors' explanations (after the dash), which the detectors' tests check:
-    # what scenarios/README.md expects of each sample, with its cases, factors and evidence.
-    shown = [line.split(" — ")[0] for line in result.stdout.splitlines()]
+    # Every line but the factors' explanations (each on its own line under its factor), which the
+    # detectors' tests check: what scenarios/README.md expects of each sample, with its cases, factors
+    # and evidence.
+    lines = result.stdout.splitlines()
+    is_explanation = [line.startswith("      ") and not line.startswith("      evidence: ") for line in lines]
+    shown = [line for line, explanation in zip(lines, is_explanation) if not explanation]
     assert shown == [
         "",
         "01-overbooking-after-stop-sell: 12 events accepted, 0 duplicates, 0 rejected",
-        "  case OVB-BEF6607987 overbooking, high, open, opened 2019-06-21T04:24:00Z by detector:overbooking  proactive",
-        "    ota_partner: stop_sell_not_honoured (proposed)",
+        "  case OVB-BEF6607987 overbooking, high priority, open, opened 2019-06-21T04:24:00Z by detector:overbooking, "
+        "proactively",
+        "    ota_partner: stop_sell_not_honoured, proposed by detector:overbooking",
         "      evidence: pms:seaside#fo-311, ota:booking.com#bcom-ack-311, ota:booking.com#bcom-8841",
         "",
         "02-proactive-payment-rescue: 7 events accepted, 0 duplicates, 0 rejected",
-        "  case PAY-28E30C077D payment, high, open, opened 2021-12-06T04:04:40Z by detector:payment_failures  "
-        "proactive",
-        "    ecommerce: repeated_payment_failure (proposed)",
+        "  case PAY-28E30C077D payment, high priority, open, opened 2021-12-06T04:04:40Z by "
+        "detector:payment_failures, proactively",
+        "    ecommerce: repeated_payment_failure, proposed by detector:payment_failures",
         "      evidence: web:checkout#pay-1, web:checkout#pay-2, web:checkout#pay-3",
         "",
         "03-member-service-month: 169 events accepted, 0 duplicates, 0 rejected",
@@ -99,37 +103,37 @@ def test_demo_prints_a_readable_summary(tmp_path: Path, monkeypatch: pytest.Monk
         "4 website, 3 terms, 2 other",
         "",
         "04-twenty-contacts-nine-weeks: 62 events accepted, 0 duplicates, 0 rejected",
-        "  case SVC-4E6EF15290 service_complaint, normal, open, opened 2010-03-01T14:32:00Z by "
+        "  case SVC-4E6EF15290 service_complaint, normal priority, open, opened 2010-03-01T14:32:00Z by "
         "detector:service_signals",
-        "    customer_service: long_hold (proposed)",
+        "    customer_service: long_hold, proposed by detector:service_signals",
         "      evidence: phone:pbx#pbx-K-01-h",
-        "    billing: transfer_loop (proposed)",
+        "    billing: transfer_loop, proposed by detector:service_signals",
         "      evidence: phone:pbx#pbx-K-02-t1, phone:pbx#pbx-K-02-t2",
-        "    customer_service: transfer_loop (proposed)",
+        "    customer_service: transfer_loop, proposed by detector:service_signals",
         "      evidence: phone:pbx#pbx-K-02-t1, phone:pbx#pbx-K-02-t2",
-        "    customer_service: repeat_contact (proposed)",
+        "    customer_service: repeat_contact, proposed by detector:service_signals",
         "      evidence: phone:pbx#pbx-K-01-s, phone:pbx#pbx-K-02-s, phone:pbx#pbx-K-03-s",
-        "    billing: long_hold (proposed)",
+        "    billing: long_hold, proposed by detector:service_signals",
         "      evidence: phone:pbx#pbx-K-07-h",
-        "    technical_support: transfer_loop (proposed)",
+        "    technical_support: transfer_loop, proposed by detector:service_signals",
         "      evidence: phone:pbx#pbx-K-10-t1, phone:pbx#pbx-K-10-t2",
-        "    customer_service: executive_escalation (proposed)",
+        "    customer_service: executive_escalation, proposed by detector:service_signals",
         "      evidence: mail:office-of-ceo#mail-letter-1-e",
         "",
         "05-booking-blamed-on-first-contact: 6 events accepted, 0 duplicates, 0 rejected",
-        "  case ZD-9001 booking_error, high, resolved, opened 2019-03-15T07:30:00Z by rina",
-        "    reservations: sop_step_missed (proposed)",
+        "  case ZD-9001 booking_error, high priority, resolved, opened 2019-03-15T07:30:00Z by rina",
+        "    reservations: sop_step_missed, proposed by detector:procedures",
         "      evidence: pms:harbour#pms-g77",
-        "    sales: rate_miscommunicated (confirmed)",
+        "    sales: rate_miscommunicated, added by hod",
         "      evidence: pms:harbour#pms-g77, pms:harbour#pms-g77-mod",
         "",
         "Top issues of all the samples: rate_discrepancy 9, complimentary_night 8, loyalty_status 7, retro_claim 6, "
         "loyalty_merge 5, website 4",
         "256 events stored, 0 inputs rejected.",
-        "Explore: casetrail --database sqlite:///casetrail-demo.db cases   (then: case CASE_REF, "
-        "report weekly|monthly|top-issues|outstanding|departments)",
+        "Explore: casetrail --database sqlite:///casetrail-demo.db cases",
+        "    then: case CASE_REF, report NAME (weekly, monthly, top-issues, outstanding, departments)",
     ]
-    explanations = [line.split(" — ", 1)[1] for line in result.stdout.splitlines() if " — " in line]
+    explanations = [line.strip() for line, explanation in zip(lines, is_explanation) if explanation]
     assert len(explanations) == 11 and all(explanations)
     assert explanations[0] == ("ota:booking.com accepted booking B-8841 50 min after acknowledging the stop-sell "
                                "of 10:31 +07:00")
