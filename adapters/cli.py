@@ -11,8 +11,9 @@ import base64
 import os
 import sqlite3
 import sys
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 import structlog
 from eventsourcing.persistence import PersistenceError

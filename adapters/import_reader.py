@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import queue
 import signal
-from typing import Iterator
+from collections.abc import Iterator
 
 from adapters import hotel_bookings
 from adapters.child_process import exit_with_parent

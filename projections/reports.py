@@ -12,9 +12,10 @@ import math
 import statistics
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Iterable
+from typing import Any
 
 DEFINITION_VERSION = 1
 PRIORITY_ORDER = {"critical": 0, "high": 1, "normal": 2, "low": 3}

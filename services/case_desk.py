@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -142,13 +142,13 @@ def _facts(event_id: str, kind: str, occurred: str, known: str, actor: str, cont
     return Provenance(
         source=SOURCE, id=event_id, type=kind,
         occurred_at=moment_of(occurred), reported_at=moment_of(known),
-        received_at=datetime.now(timezone.utc), department=SOURCE, actor=actor, role=role,
+        received_at=datetime.now(UTC), department=SOURCE, actor=actor, role=role,
         body_hash=hashlib.sha256(orjson.dumps(content)).hexdigest(),
     )
 
 
 def _now() -> str:
-    return instant_of(datetime.now(timezone.utc))
+    return instant_of(datetime.now(UTC))
 
 
 def _named(kind: str, names: list[str]) -> list[str]:

@@ -6,9 +6,10 @@ by then; together they replay an incident as an auditor asks.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from domain import ids
 from domain.errors import CaseNotFound

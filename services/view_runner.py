@@ -4,8 +4,9 @@ transaction, so every event is applied exactly once across crashes."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from functools import cache
+from typing import Any, cast
 
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
@@ -144,7 +145,7 @@ def decode_state(topic: str, stored: bytes) -> dict[str, Any]:
     return state
 
 
-@lru_cache(maxsize=None)
+@cache
 def _current_version(topic: str) -> int:
     # Reading a class attribute of a pydantic model is slow; a rebuild asks once per event.
     return int(getattr(resolve_topic(topic), "class_version", 1))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from domain.inventory import Inventory
 from domain.model import Provenance
 
-NOW = datetime(2024, 6, 3, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
 
 
 def facts(source_id: str, body_hash: str = "h") -> Provenance:
