@@ -35,7 +35,7 @@ def configure_logging(level: str = "warning") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=_StandardError()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(_StandardError())  # type: ignore[arg-type]
+    handler = logging.StreamHandler(_StandardError())
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         # What a library's record becomes before the renderer: its logger, level, time and exception.
         foreign_pre_chain=[
