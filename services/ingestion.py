@@ -191,7 +191,8 @@ class Ingestion(CasetrailApplication):
                      heads: dict[UUID, int]) -> list[StoredEvent]:
         """The stored events that append ``event`` to each stream it speaks of, advancing their heads."""
         provenance = self._provenance(event, receipt)
-        stored, advanced = [], {}
+        stored: list[StoredEvent] = []
+        advanced: dict[UUID, int] = {}
         for target in found:
             head = advanced.get(target.aggregate_id, heads[target.aggregate_id])
             fact = target.aggregate_class.next_fact(target.aggregate_id, head, target.event_class,
