@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from typing import Any, cast
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
@@ -89,7 +90,9 @@ class ViewRunner:
             notifications = self.recorder.select_notifications(
                 start=after, limit=self.batch_size, stop=until, inclusive_of_start=False
             )
-            return [Recorded(n.id, decode(n), n.originator_id, n.originator_version) for n in notifications]
+            # The library types stream ids UUID | str; casetrail's applications are Application[UUID].
+            return [Recorded(n.id, decode(n), cast(UUID, n.originator_id), n.originator_version)
+                    for n in notifications]
         states = cast(InboundLedger, self.recorder).select_states(
             after, LAST_POSITION if until is None else until, self.batch_size)
         return [Recorded(at, decode_state(topic, state)) for at, topic, state in states]
