@@ -14,7 +14,6 @@ class Booking(Aggregate):
         super().__init__()
         self.booking_ref: str | None = None
         self.resource: str | None = None
-        self.first_night: dt.date | None = None
         self.nights = 1
         self.units = 1
         self.channel: str | None = None
@@ -41,7 +40,6 @@ class Booking(Aggregate):
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
             aggregate.resource = self.resource
-            aggregate.first_night = self.date
             aggregate.nights = self.nights
             aggregate.units = self.units
             aggregate.channel = self.channel
@@ -57,8 +55,6 @@ class Booking(Aggregate):
             for name in ("resource", "nights", "units", "channel"):
                 if name in self.changes:
                     setattr(aggregate, name, self.changes[name])
-            if "date" in self.changes:
-                aggregate.first_night = dt.date.fromisoformat(str(self.changes["date"]))
 
     class Cancelled(Fact):
         reason: str | None = None

@@ -10,15 +10,13 @@ event here can start its aggregate's stream.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate as LibraryAggregate
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
 from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-TAggregate = TypeVar("TAggregate", bound="Aggregate")
 
 
 class Provenance(BaseModel):
@@ -37,10 +35,6 @@ class Provenance(BaseModel):
     role: str | None = None
     body_hash: str
     extensions: dict[str, Any] = {}
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.source, self.id)
 
 
 class DomainEvent(BaseModel):
