@@ -147,9 +147,6 @@ class CaseQueries:
     def contacts_of_party(self, party_ref: str, moment: Moment = Moment()) -> list[str]:
         return self.contacts_where("party_ref = ?", [party_ref], moment)
 
-    def party_effort(self, party_ref: str, moment: Moment = Moment()) -> dict[str, Any]:
-        return effort(self.rows_of("contact_ref", self.contacts_of_party(party_ref, moment), moment))
-
     def _linked_rows(self, state: CaseState) -> list[Row]:
         rows = self.linked_rows_of([state])[state.case_ref]
         return rows + self._inventory(rows)
