@@ -5,6 +5,11 @@ mapper; ``services.event_mapper`` is ours). Facts reported by outside systems
 can arrive in any order, so the first fact casetrail hears about a booking,
 contact or case may be any of its events, not only its "created" one: every
 event here can start its aggregate's stream.
+
+Facts are appended knowing only their stream's head (``Aggregate.next_fact``),
+and projections read the events, not the aggregates. Only a case is read back
+as an aggregate, for the case desk to check a lead's change against it: only
+the case's events say, in ``apply``, what they change.
 """
 
 from __future__ import annotations
@@ -71,9 +76,6 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
         """An event that records something an outside system reported."""
 
         provenance: Provenance
-
-        def apply(self, aggregate: Any) -> None:
-            pass
 
     @classmethod
     def start(cls, aggregate_id: UUID, event_class: type[Aggregate.Event], **kwargs: Any) -> Self:
