@@ -61,13 +61,14 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
 
         def mutate(self, aggregate: Any) -> Any:
             if aggregate is None:
+                # The library's creation, for whichever event starts the stream (it reads originator_topic).
                 return CanInitAggregate.mutate(self, None)  # type: ignore[arg-type]
             return super().mutate(aggregate)
 
     # The library wants one "created" class per aggregate; ours never stores it,
     # and its name keeps "Created" free for facts such as booking.created.
     class Initialised(Event, CanInitAggregate[UUID]):
-        originator_topic: str | None = None  # type: ignore[assignment]
+        originator_topic: str | None = None  # type: ignore[assignment]  # the library's is str: see Event
 
     # Shadows the library's dataclass ``Created``, which cannot mix with pydantic.
     Created = Initialised  # type: ignore[assignment]
@@ -80,6 +81,7 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
     @classmethod
     def start(cls, aggregate_id: UUID, event_class: type[Aggregate.Event], **kwargs: Any) -> Self:
         """Begin a new stream with whichever event came first."""
+        # The library types its event class as a "created" one; any of ours may start a stream (Event.mutate).
         return cls._create(event_class, id=aggregate_id, **kwargs)  # type: ignore[arg-type]
 
     @classmethod

@@ -43,7 +43,7 @@ class CaseDesk(CasetrailApplication):
             case = streams.get(case_id)
             if case is None and finding.existing_case_ref:
                 continue  # the case it belongs to is not known (yet); a later run will find it
-            case = self._apply(finding, case)  # type: ignore[arg-type]
+            case = self._apply(finding, case)  # type: ignore[arg-type]  # the streams of case ids are cases
             streams[case_id] = changed[case_id] = case
         events = [event for aggregate in changed.values() for event in aggregate.collect_events()]
         self.events.put(events)
