@@ -19,7 +19,10 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(BIN)/casetrail demo
 
+# Lint and type-check first: make stops at the first command that fails.
 test: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict domain projections services adapters benchmarks
 	$(BIN)/python -m pytest
 
 # The ingest property test at length: about 10,000 input lines per store.
@@ -34,4 +37,4 @@ bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .fuzz-tally casetrail-demo.db*
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache .fuzz-tally casetrail-demo.db*

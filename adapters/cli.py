@@ -11,8 +11,9 @@ import base64
 import os
 import sqlite3
 import sys
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 import structlog
 from eventsourcing.persistence import PersistenceError
@@ -209,7 +210,7 @@ def moment(text: str) -> datetime:
     from services.inbound import Timestamp
 
     try:
-        return TypeAdapter(Timestamp).validate_python(text)  # type: ignore[no-any-return]
+        return TypeAdapter(Timestamp).validate_python(text)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         if first["type"] == "value_error":  # the contract's own reason, which quotes the text

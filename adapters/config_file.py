@@ -50,8 +50,8 @@ def load_config(path: str | None) -> Config:
         key = ".".join(str(part) for part in first["loc"])
         problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].lower()
         problem = problem.removeprefix("value error, ")
-        line = key_line(text, first["loc"])
-        where = f"config {path}, line {line}" if line else f"config {path}"
+        key_at = key_line(text, first["loc"])
+        where = f"config {path}, line {key_at}" if key_at else f"config {path}"
         raise ConfigError(f"{where}: {key}: {problem}") from None
 
 

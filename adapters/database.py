@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.utils import get_topic
@@ -124,7 +125,7 @@ def open_view_store(url: str) -> SQLiteViewStore | PostgresViewStore:
     return PostgresViewStore(_conninfo(env), env["POSTGRES_SCHEMA"] or "public")
 
 
-def _conninfo(env: dict[str, str]) -> dict[str, str | int]:
+def _conninfo(env: dict[str, str]) -> dict[str, Any]:
     return {
         "dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
         "user": env["POSTGRES_USER"], "password": env["POSTGRES_PASSWORD"],

@@ -12,7 +12,8 @@ from adapters.output import say
 from adapters.settings import Settings
 
 
-def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                common: argparse.ArgumentParser) -> None:
     factor = commands.add_parser("factor", parents=[common], help="confirm, reject or add a contributing factor")
     decisions = factor.add_subparsers(title="decisions", required=True, metavar="DECISION")
     for name, confirm in (("confirm", True), ("reject", False)):

@@ -12,10 +12,11 @@ import csv
 import gzip
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 HOTELS = {"Resort Hotel": "resort", "City Hotel": "city"}
@@ -71,7 +72,8 @@ class Stay:
 
 def read_stays(path: str) -> list[Stay]:
     """Every row of the file (gzip or plain CSV), in file order."""
-    opened = gzip.open(path, "rt", newline="") if path.endswith(".gz") else open(path, newline="")
+    # Opened here, closed by the with below.
+    opened = gzip.open(path, "rt", newline="") if path.endswith(".gz") else open(path, newline="")  # noqa: SIM115
     with opened as text:
         reader = csv.DictReader(text)
         missing = COLUMNS - set(reader.fieldnames or [])

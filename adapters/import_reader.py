@@ -13,7 +13,8 @@ import multiprocessing
 import os
 import queue
 import signal
-from typing import Iterator
+from collections.abc import Iterator
+from multiprocessing.sharedctypes import Synchronized
 
 from adapters import hotel_bookings
 from adapters.child_process import exit_with_parent
@@ -68,7 +69,7 @@ class HotelBookingsReader:
             return item
 
 
-def _read(path: str, rows: int | None, chunks: multiprocessing.Queue[object], events: object,
+def _read(path: str, rows: int | None, chunks: multiprocessing.Queue[object], events: Synchronized[int],
           parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     exit_with_parent(parent_pid)  # a killed import would leave it blocked on a full queue
@@ -86,6 +87,6 @@ def _read(path: str, rows: int | None, chunks: multiprocessing.Queue[object], ev
             chunks.put(chunk)
             chunk = []
     made += len(chunk)
-    events.value = made  # type: ignore[attr-defined]
+    events.value = made
     chunks.put(chunk)
     chunks.put(None)

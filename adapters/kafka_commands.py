@@ -20,7 +20,7 @@ DEFAULT_INBOUND_TOPIC = "casetrail.inbound"
 DEFAULT_GROUP = "casetrail"
 
 
-def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentParser,  # type: ignore[type-arg]
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser,
                 positive_int: Any) -> None:
     consume = commands.add_parser("consume", parents=[common],
                                   help="ingest CloudEvents from Kafka topics until stopped (env CASETRAIL_KAFKA_BOOTSTRAP)")

@@ -11,7 +11,8 @@ The views and detectors follow the log in a process of their own
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 import structlog
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition

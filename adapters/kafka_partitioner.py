@@ -17,7 +17,7 @@ from kafka.partitioner.default import murmur2
 _hash = lru_cache(maxsize=200_000)(murmur2)
 
 
-class RememberingPartitioner(DefaultPartitioner):
+class RememberingPartitioner(DefaultPartitioner):  # type: ignore[misc]  # kafka-python is untyped: its base is Any
     def partition(self, topic: str, key: Any, serialized_key: bytes | None, value: Any,
                   serialized_value: bytes | None, cluster: Any) -> int:
         if serialized_key is None:

@@ -11,8 +11,9 @@ event sent either way is the same input (a duplicate, not a conflict).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import orjson
 

@@ -11,8 +11,9 @@ consumer can drop what it has seen.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import orjson

@@ -32,10 +32,11 @@ def configure_logging(level: str = "warning") -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        # It asks for a TextIO, and uses only write and flush.
         logger_factory=structlog.PrintLoggerFactory(file=_StandardError()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(_StandardError())  # type: ignore[arg-type]
+    handler = logging.StreamHandler(_StandardError())
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         # What a library's record becomes before the renderer: its logger, level, time and exception.
         foreign_pre_chain=[

@@ -113,7 +113,7 @@ def _date(text: str) -> date:
     from services.inbound import Date
 
     try:
-        return TypeAdapter(Date).validate_python(text)  # type: ignore[no-any-return]
+        return TypeAdapter(Date).validate_python(text)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         if first["type"] == "value_error":  # the contract's own reason, which quotes the text

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterator, Sequence
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -93,8 +94,10 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         # One statement for the batch. The library runs one per event to read back each new
         # position, which nothing here needs (the PostgreSQL recorder returns none either).
+        # The library types stream ids UUID | str; casetrail's applications are Application[UUID].
         c.executemany(self.insert_events_statement,
-                      [(s.originator_id.hex, s.originator_version, s.topic, s.state) for s in stored_events])
+                      [(cast(UUID, s.originator_id).hex, s.originator_version, s.topic, s.state)
+                       for s in stored_events])
         accepted: list[AcceptedInput] = kwargs.get("accepted") or []
         rejects: list[RejectedInput] = kwargs.get("rejects") or []
         if accepted:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
@@ -60,7 +61,7 @@ def raw_insert_seconds(kind: str, stored: list[StoredEvent]) -> float:
     """The same stored events through the library's plain recorder, ``BATCH`` per transaction."""
     with fresh_store(kind) as url:
         env = {k: v for k, v in persistence_env(url).items() if k != "APPLICATION_RECORDER_TOPIC"}
-        app: Application = Application(env=env)
+        app: Application[UUID] = Application(env=env)
         started = time.perf_counter()
         for start in range(0, len(stored), BATCH):
             app.recorder.insert_events(stored[start : start + BATCH])

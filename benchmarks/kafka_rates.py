@@ -105,6 +105,7 @@ def _consume(system: System, kafka: KafkaSettings, count: int) -> tuple[float, f
 def _relay(system: System, kafka: KafkaSettings) -> tuple[int, float]:
     relay = Relay(system, kafka, RelayTopics("bench.events", "bench.cases", "bench.alerts"))
     last = system.ingestion.recorder.max_notification_id()
+    assert last is not None, "the log is loaded before the relay is timed"
     started = time.perf_counter()
     while relay.position() < last:
         relay.runner.catch_up(until=last)

@@ -12,15 +12,16 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Composed
 
 from adapters.bootstrap import bootstrap
 from adapters.database import persistence_env
@@ -136,7 +137,7 @@ class _TimelineTable(PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         table = f'"{self.datastore.schema}".library_timeline_entries'
-        self.sql_create_statements += [SQL(SCHEMA[0].replace("timeline_entries", table))]  # type: ignore[arg-type]
+        self.sql_create_statements += [Composed([SQL(SCHEMA[0].replace("timeline_entries", table))])]
         self.upsert = upsert_into(table).replace("?", "%s")
 
     def write(self, row: tuple[Any, ...], tracking: Tracking) -> None:
@@ -148,7 +149,7 @@ class _TimelineTable(PostgresTrackingRecorder):
 class _TimelineProjection(Projection[_TimelineTable]):
     name = "library_timeline"
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"}, exclude_none=True)
         row = entry_row(Recorded(tracking.notification_id, state))
         if row is not None:

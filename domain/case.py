@@ -169,10 +169,11 @@ class Case(Aggregate):
     class Linked(Fact):
         """Subjects and events a detector found to belong to the case."""
 
-        booking_refs: list[str] = []
-        party_refs: list[str] = []
-        contact_refs: list[str] = []
-        evidence: list[EvidenceRef] = []
+        # Pydantic fields (ruff cannot tell): each instance gets a copy of its default.
+        booking_refs: list[str] = []  # noqa: RUF012
+        party_refs: list[str] = []  # noqa: RUF012
+        contact_refs: list[str] = []  # noqa: RUF012
+        evidence: list[EvidenceRef] = []  # noqa: RUF012
 
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)

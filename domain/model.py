@@ -5,20 +5,23 @@ mapper; ``services.event_mapper`` is ours). Facts reported by outside systems
 can arrive in any order, so the first fact casetrail hears about a booking,
 contact or case may be any of its events, not only its "created" one: every
 event here can start its aggregate's stream.
+
+Facts are appended knowing only their stream's head (``Aggregate.next_fact``),
+and projections read the events, not the aggregates. Only a case is read back
+as an aggregate, for the case desk to check a lead's change against it: only
+the case's events say, in ``apply``, what they change.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate as LibraryAggregate
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
 from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-TAggregate = TypeVar("TAggregate", bound="Aggregate")
 
 
 class Provenance(BaseModel):
@@ -37,10 +40,6 @@ class Provenance(BaseModel):
     role: str | None = None
     body_hash: str
     extensions: dict[str, Any] = {}
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.source, self.id)
 
 
 class DomainEvent(BaseModel):
@@ -62,13 +61,14 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
 
         def mutate(self, aggregate: Any) -> Any:
             if aggregate is None:
+                # The library's creation, for whichever event starts the stream (it reads originator_topic).
                 return CanInitAggregate.mutate(self, None)  # type: ignore[arg-type]
             return super().mutate(aggregate)
 
     # The library wants one "created" class per aggregate; ours never stores it,
     # and its name keeps "Created" free for facts such as booking.created.
     class Initialised(Event, CanInitAggregate[UUID]):
-        originator_topic: str | None = None  # type: ignore[assignment]
+        originator_topic: str | None = None  # type: ignore[assignment]  # the library's is str: see Event
 
     # Shadows the library's dataclass ``Created``, which cannot mix with pydantic.
     Created = Initialised  # type: ignore[assignment]
@@ -78,12 +78,10 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
 
         provenance: Provenance
 
-        def apply(self, aggregate: Any) -> None:
-            pass
-
     @classmethod
     def start(cls, aggregate_id: UUID, event_class: type[Aggregate.Event], **kwargs: Any) -> Self:
         """Begin a new stream with whichever event came first."""
+        # The library types its event class as a "created" one; any of ours may start a stream (Event.mutate).
         return cls._create(event_class, id=aggregate_id, **kwargs)  # type: ignore[arg-type]
 
     @classmethod

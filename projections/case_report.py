@@ -46,7 +46,8 @@ class Row:
 
     @property
     def data(self) -> dict[str, Any]:
-        return orjson.loads(self.details)  # type: ignore[no-any-return]
+        data: dict[str, Any] = orjson.loads(self.details)
+        return data
 
     @property
     def order(self) -> tuple[str, str, int]:

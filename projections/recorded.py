@@ -7,7 +7,7 @@ because a rebuild walks the whole log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -36,7 +36,7 @@ def instant(text: str) -> str:
     """An RFC 3339 timestamp with any offset, as sortable UTC text (``INSTANT_FORMAT``)."""
     if len(text) == INSTANT_LENGTH and text.endswith("Z"):
         return text  # already UTC with microseconds, as recorded times are: a rebuild meets one per event
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    moment = datetime.fromisoformat(text).astimezone(UTC)
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")  # isoformat: several times strftime's speed
 
 
@@ -47,7 +47,7 @@ def moment_of(stored: str) -> datetime:
 
 def instant_of(moment: datetime) -> str:
     """An aware datetime as sortable UTC text."""
-    return moment.astimezone(timezone.utc).strftime(INSTANT_FORMAT)
+    return moment.astimezone(UTC).strftime(INSTANT_FORMAT)
 
 
 def rfc3339(stored: str) -> str:

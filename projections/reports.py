@@ -12,9 +12,10 @@ import math
 import statistics
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Iterable
+from typing import Any
 
 DEFINITION_VERSION = 1
 PRIORITY_ORDER = {"critical": 0, "high": 1, "normal": 2, "low": 3}
@@ -109,8 +110,9 @@ class _InOrder:
     def __init__(self, cases: list[CaseFacts]) -> None:
         self.by_opening = sorted(cases, key=lambda c: c.opened_at)
         self.openings = [c.opened_at for c in self.by_opening]
-        self.by_resolution = sorted((c for c in cases if c.resolved_at is not None), key=lambda c: c.resolved_at)
-        self.resolutions = [c.resolved_at for c in self.by_resolution]
+        resolved = sorted(((c.resolved_at, c) for c in cases if c.resolved_at is not None), key=lambda r: r[0])
+        self.by_resolution = [c for _, c in resolved]
+        self.resolutions = [at for at, _ in resolved]
         # Opened and resolved before a moment exactly when this is before it.
         self.settled = sorted(max(c.opened_at, c.resolved_at) for c in self.by_resolution if c.resolved_at)
 

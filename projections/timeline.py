@@ -7,8 +7,9 @@ whatever order events arrived in, and a replay rebuilds it exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 import orjson
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable, TypeVar, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import structlog

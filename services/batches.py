@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Self
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -56,7 +57,7 @@ class IngestCounts:
     def __str__(self) -> str:
         return f"accepted {self.accepted}, duplicates {self.duplicates}, rejected {self.rejected}"
 
-    def __iadd__(self, other: IngestCounts) -> IngestCounts:
+    def __iadd__(self, other: IngestCounts) -> Self:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejected += other.rejected

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -70,7 +70,7 @@ class CaseDesk(CasetrailApplication):
             case = streams.get(case_id)
             if case is None and finding.existing_case_ref:
                 continue  # the case it belongs to is not known (yet); a later run will find it
-            case = self._apply(finding, case)  # type: ignore[arg-type]
+            case = self._apply(finding, case)  # type: ignore[arg-type]  # the streams of case ids are cases
             streams[case_id] = changed[case_id] = case
         events = [event for aggregate in changed.values() for event in aggregate.collect_events()]
         self.events.put(events)
@@ -169,13 +169,13 @@ def _facts(event_id: str, kind: str, occurred: str, known: str, actor: str, cont
     return Provenance(
         source=SOURCE, id=event_id, type=kind,
         occurred_at=moment_of(occurred), reported_at=moment_of(known),
-        received_at=datetime.now(timezone.utc), department=SOURCE, actor=actor, role=role,
+        received_at=datetime.now(UTC), department=SOURCE, actor=actor, role=role,
         body_hash=hashlib.sha256(orjson.dumps(content)).hexdigest(),
     )
 
 
 def _now() -> str:
-    return instant_of(datetime.now(timezone.utc))
+    return instant_of(datetime.now(UTC))
 
 
 def _named(kind: str, names: list[str]) -> list[str]:

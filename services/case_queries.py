@@ -6,9 +6,10 @@ by then; together they replay an incident as an auditor asks.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from domain import ids
 from domain.errors import CaseNotFound
@@ -145,9 +146,6 @@ class CaseQueries:
 
     def contacts_of_party(self, party_ref: str, moment: Moment = Moment()) -> list[str]:
         return self.contacts_where("party_ref = ?", [party_ref], moment)
-
-    def party_effort(self, party_ref: str, moment: Moment = Moment()) -> dict[str, Any]:
-        return effort(self.rows_of("contact_ref", self.contacts_of_party(party_ref, moment), moment))
 
     def _linked_rows(self, state: CaseState) -> list[Row]:
         rows = self.linked_rows_of([state])[state.case_ref]

@@ -9,11 +9,12 @@ factor is recorded twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -138,7 +139,7 @@ class DetectorRunner:
             found = overbookings(self.cases, self.config, mine)
             try:
                 found.update(shared.result())
-            except Exception as error:  # the helper is a speed-up; the answer does not depend on it
+            except Exception as error:  # noqa: BLE001 - the helper is a speed-up; the answer does not depend on it
                 log.warning("the detectors' helper failed; checking its nights here", error=str(error))
                 found.update(overbookings(self.cases, self.config, theirs))
         return [found[night] for night in sorted(found)]

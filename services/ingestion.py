@@ -6,9 +6,10 @@ its rejected inputs are saved together, or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import structlog
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # the inbound models are imported when input arrives: a read 
     from services.inbound import InboundEvent
     from services.routing import Target
 
-__all__ = ["Ingestion", "IngestCounts", "RawInput"]
+__all__ = ["IngestCounts", "Ingestion", "RawInput"]
 
 log = structlog.get_logger("casetrail.ingest")
 
@@ -141,7 +142,7 @@ class Ingestion(CasetrailApplication):
         from services.parsing import Invalid, parse_input
         from services.routing import targets
 
-        receipt = Receipt(datetime.now(timezone.utc), backfill)
+        receipt = Receipt(datetime.now(UTC), backfill)
         prepared = PreparedBatch(number, batch)
         fresh: dict[Key, tuple[RawInput, InboundEvent]] = {}
         for item, result in ((item, parse_input(item)) for item in batch):
@@ -190,7 +191,8 @@ class Ingestion(CasetrailApplication):
                      heads: dict[UUID, int]) -> list[StoredEvent]:
         """The stored events that append ``event`` to each stream it speaks of, advancing their heads."""
         provenance = self._provenance(event, receipt)
-        stored, advanced = [], {}
+        stored: list[StoredEvent] = []
+        advanced: dict[UUID, int] = {}
         for target in found:
             head = advanced.get(target.aggregate_id, heads[target.aggregate_id])
             fact = target.aggregate_class.next_fact(target.aggregate_id, head, target.event_class,

@@ -8,9 +8,11 @@ stores an event without its key or a key without its event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ContextManager, Protocol, Sequence
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -66,7 +68,7 @@ class InboundLedger(Protocol):
     def accepted_counts(self) -> dict[str, int]:
         """How many inputs of each type were accepted."""
 
-    def exclusive(self) -> ContextManager[LedgerTransaction]:
+    def exclusive(self) -> AbstractContextManager[LedgerTransaction]:
         """A transaction that holds the log's write lock from its start: what it reads stays
         true until it commits, so a batch decided in it cannot lose a race."""
 
@@ -85,10 +87,10 @@ class ViewCursor(Protocol):
 class ViewStore(Protocol):
     """The read models' tables, beside the log. SQL is written with ``?`` placeholders."""
 
-    def transaction(self) -> ContextManager[ViewCursor]:
+    def transaction(self) -> AbstractContextManager[ViewCursor]:
         """A cursor whose work commits together when the block ends without error."""
 
-    def schema_transaction(self) -> ContextManager[ViewCursor]:
+    def schema_transaction(self) -> AbstractContextManager[ViewCursor]:
         """A transaction that runs beside no other process's schema transaction on this store:
         for creating tables, which two processes starting together would otherwise race for."""
 

@@ -6,7 +6,7 @@ of the report definitions that computed it.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from projections import reports
@@ -25,7 +25,7 @@ class ReportQueries:
         self.view = view
 
     def report(self, name: str, first: date | None = None, last: date | None = None,
-               zone: tzinfo = timezone.utc, top: int = DEFAULT_TOP, now: datetime | None = None) -> dict[str, Any]:
+               zone: tzinfo = UTC, top: int = DEFAULT_TOP, now: datetime | None = None) -> dict[str, Any]:
         """Report ``name`` over dates ``first`` to ``last`` (inclusive, in ``zone``).
 
         Without dates, the period runs from the first case's opening to the
@@ -46,8 +46,8 @@ class ReportQueries:
             document["previous"] = period.before().label()
             document["top"] = reports.top_issues(cases, period, top)
         elif name == "outstanding":
-            at = period.end if last else (now or datetime.now(timezone.utc))
-            document["at"] = reports.rfc3339_moment(at.astimezone(timezone.utc))
+            at = period.end if last else (now or datetime.now(UTC))
+            document["at"] = reports.rfc3339_moment(at.astimezone(UTC))
             document["cases"] = reports.outstanding(cases, at)
             document["by_priority_and_age"] = reports.outstanding_grid(document["cases"])
         else:
@@ -68,9 +68,9 @@ class ReportQueries:
 
 
 def _default_first(cases: list[CaseFacts], zone: tzinfo) -> date:
-    return min((c.opened_at for c in cases), default=datetime.now(timezone.utc)).astimezone(zone).date()
+    return min((c.opened_at for c in cases), default=datetime.now(UTC)).astimezone(zone).date()
 
 
 def _default_last(cases: list[CaseFacts], zone: tzinfo) -> date:
     moments = [c.opened_at for c in cases] + [c.resolved_at for c in cases if c.resolved_at]
-    return max(moments, default=datetime.now(timezone.utc)).astimezone(zone).date()
+    return max(moments, default=datetime.now(UTC)).astimezone(zone).date()

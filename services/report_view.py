@@ -10,8 +10,9 @@ the case report as the index holds it, so a replay rebuilds the same rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from projections.case_report import CaseState, Row, effort
 from projections.recorded import Recorded, instant, moment_of

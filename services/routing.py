@@ -6,9 +6,10 @@ so the same input always lands on the same stream.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 from uuid import UUID
 
 from domain import ids

@@ -4,8 +4,10 @@ transaction, so every event is applied exactly once across crashes."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from functools import cache
+from typing import Any, cast
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
@@ -88,7 +90,9 @@ class ViewRunner:
             notifications = self.recorder.select_notifications(
                 start=after, limit=self.batch_size, stop=until, inclusive_of_start=False
             )
-            return [Recorded(n.id, decode(n), n.originator_id, n.originator_version) for n in notifications]
+            # The library types stream ids UUID | str; casetrail's applications are Application[UUID].
+            return [Recorded(n.id, decode(n), cast(UUID, n.originator_id), n.originator_version)
+                    for n in notifications]
         states = cast(InboundLedger, self.recorder).select_states(
             after, LAST_POSITION if until is None else until, self.batch_size)
         return [Recorded(at, decode_state(topic, state)) for at, topic, state in states]
@@ -144,7 +148,7 @@ def decode_state(topic: str, stored: bytes) -> dict[str, Any]:
     return state
 
 
-@lru_cache(maxsize=None)
+@cache
 def _current_version(topic: str) -> int:
     # Reading a class attribute of a pydantic model is slow; a rebuild asks once per event.
     return int(getattr(resolve_topic(topic), "class_version", 1))

@@ -7,7 +7,8 @@ unlike the timeline's upserts, applying a batch twice would show there.
 from __future__ import annotations
 
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings

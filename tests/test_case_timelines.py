@@ -55,16 +55,6 @@ def test_a_member_service_case_holds_the_contact_that_carried_its_case_ref(syste
     assert report["proactive"] is False
 
 
-def test_the_effort_of_the_customer_with_twenty_contacts(system: System) -> None:
-    load(system, lines_of("04-twenty-contacts-nine-weeks.jsonl"))
-    effort = system.cases.party_effort("cust-3307")
-    assert effort["contacts"] == 20
-    assert effort["highest_escalation"] == "executive"
-    assert effort["hold_seconds"] == 4260
-    assert effort["transfers"] == 10
-    assert effort["first_contact_resolution"] is False
-
-
 STOP_SELL_CASE = json.dumps({
     "specversion": "1.0", "id": "fo-case-1", "source": "helpdesk:zendesk", "type": "case.opened",
     "time": "2019-06-21T10:25:00+07:00", "actor": "lusia", "department": "front_office",

@@ -87,7 +87,7 @@ def test_twenty_contacts_in_nine_weeks_make_one_service_complaint(system: System
     assert ("executive_escalation", "customer_service") in {(f["code"], f["department"]) for f in case["factors"]}
     effort = case["effort"]
     assert (effort["contacts"], effort["highest_escalation"], effort["hold_seconds"]) == (20, "executive", 4260)
-    assert effort["transfers"] == 10
+    assert effort["transfers"] == 10 and effort["first_contact_resolution"] is False
 
 
 def test_the_booking_blamed_on_first_contact_names_sales_and_the_skipped_read_back(system: System) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import uuid4
 
@@ -38,7 +38,7 @@ def test_an_event_stored_in_an_old_shape_reads_as_the_current_one() -> None:
 
 
 def test_a_current_event_round_trips_and_records_its_version() -> None:
-    event = Room.Renamed(originator_id=uuid4(), originator_version=3, timestamp=datetime.now(timezone.utc),
+    event = Room.Renamed(originator_id=uuid4(), originator_version=3, timestamp=datetime.now(UTC),
                          property_name="seaside", room_name="deluxe")
     stored = mapper().to_stored_event(event)
     assert json.loads(stored.state)["class_version"] == 2

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from domain import ids
+from domain.booking import Booking
 from services.ingestion import Ingestion
 from tests.conftest import all_scenario_lines, inputs
 
@@ -45,9 +46,12 @@ def test_input_in_any_order_is_accepted_and_gives_the_same_streams(ingestion: In
 def test_a_fact_before_the_one_that_creates_its_subject_starts_the_stream(ingestion: Ingestion) -> None:
     lines = [line for line in all_scenario_lines() if b'"G-77"' in line]
     ingestion.ingest(inputs(list(reversed(lines))))
-    booking = ingestion.repository.get(ids.booking_id("G-77"))
-    assert booking.resource == "harbour:deluxe"
-    assert ("phone_booking", "confirmation_sent") in booking.steps_done
+    modified, step, created = ingestion.events.get(ids.booking_id("G-77"))
+    assert (type(modified), type(step), type(created)) == (
+        Booking.Modified, Booking.ProcedureStepRecorded, Booking.Created)
+    assert modified.originator_topic == "domain.booking:Booking"
+    assert created.resource == "harbour:deluxe" and (step.procedure, step.step) == ("phone_booking", "confirmation_sent")
+    assert ingestion.repository.get(ids.booking_id("G-77")).version == 3  # the stream replays
 
 
 def test_a_batch_whose_save_fails_leaves_no_events_keys_or_rejects(

@@ -112,7 +112,7 @@ def test_integers_up_to_the_limit_are_stored_and_summed_and_larger_ones_rejected
     assert all(r["reason"].startswith("data.seconds: input should be less than or equal to 2147483647")
                for r in rejects(capsys, database_url))
     every_read_answers(capsys, database_url)
-    code, out, err = run(capsys, "--database", database_url, "case", "max-C", "--json")
+    code, out, _ = run(capsys, "--database", database_url, "case", "max-C", "--json")
     assert json.loads(out)["effort"]["hold_seconds"] == 2 * largest
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import statistics
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from tests.test_cli import casetrail
 from tests.test_reports import report
 
 ZONES = [ZoneInfo("UTC"), ZoneInfo("Europe/Lisbon"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Jakarta")]
-EPOCH = datetime(2021, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2021, 1, 1, tzinfo=UTC)
 
 
 def counted(cases: list[CaseFacts], period: Period) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def subject_key(document: dict[str, Any], party_of_contact: dict[str, str]) -> b
 def binary_mode(document: dict[str, Any], key: bytes) -> Record:
     """The record the CloudEvents SDK's Kafka binding makes of an event in binary content mode."""
     attributes = {k: v for k, v in document.items() if k != "data"}
-    attributes["time"] = datetime.fromisoformat(attributes["time"].replace("Z", "+00:00"))
+    attributes["time"] = datetime.fromisoformat(attributes["time"])
     message = to_binary(CloudEvent(attributes, document["data"]), JSONFormat(), key_mapper=lambda _: key)
     assert "ce_id" in message.headers and message.value.startswith(b"{")
     return key, message.value, list(message.headers.items())
@@ -148,7 +148,9 @@ def test_a_consumer_killed_five_times_stores_every_valid_record_once_and_every_i
         for _ in range(5):
             before = stored()
             member = start_member(arguments[0], postgres_url, kafka_bootstrap, *arguments[1:])
-            wait_for(lambda: stored() != before or member.poll() is not None, 60, "the consumer to store a batch",
+            # wait_for calls the condition before the loop moves on: the loop variables are the current ones.
+            wait_for(lambda: stored() != before or member.poll() is not None,  # noqa: B023
+                     60, "the consumer to store a batch",
                      interval=0.02)
             time.sleep(chance.uniform(0, 0.4))
             member.send_signal(signal.SIGKILL)
@@ -200,7 +202,8 @@ def test_a_consumer_whose_database_connections_are_cut_stores_every_record_once(
     worker.start()
     try:
         for cut in range(3):
-            wait_for(lambda: stored() > 600 * (cut + 1) or not worker.is_alive(), 60, "a few batches stored")
+            wait_for(lambda: stored() > 600 * (cut + 1) or not worker.is_alive(),  # noqa: B023 - called at once
+                     60, "a few batches stored")
             # The connections opened since the test began are cut mid-stream: the consumer's, and its follower's.
             with psycopg.connect(server, autocommit=True) as admin:
                 admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

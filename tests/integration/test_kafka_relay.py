@@ -6,6 +6,7 @@ import json
 import random
 import signal
 import time
+from itertools import pairwise
 
 from adapters.bootstrap import bootstrap
 from adapters.kafka_relay import POSITION_HEADER
@@ -39,7 +40,9 @@ def test_a_relay_killed_mid_stream_publishes_every_position_with_duplicates_only
         for _ in range(KILLS):
             before = position()
             member = start_member("relay", postgres_url, kafka_bootstrap, *arguments)
-            wait_for(lambda: position() != before or member.poll() is not None, 60, "the relay to publish",
+            # wait_for calls the condition before the loop moves on: the loop variables are the current ones.
+            wait_for(lambda: position() != before or member.poll() is not None,  # noqa: B023
+                     60, "the relay to publish",
                      interval=0.02)
             time.sleep(chance.uniform(0, 0.3))
             member.send_signal(signal.SIGKILL)
@@ -57,7 +60,7 @@ def test_a_relay_killed_mid_stream_publishes_every_position_with_duplicates_only
             in_order = [r for r in published if r[0] == partition]
             positions = [int(dict(r[4])[POSITION_HEADER]) for r in in_order]
             # Going back happens only where a restart published a batch again.
-            rewinds = sum(1 for before, after in zip(positions, positions[1:]) if after <= before)
+            rewinds = sum(1 for before, after in pairwise(positions) if after <= before)
             assert rewinds <= KILLS
             for record, at in zip(in_order, positions):
                 document = json.loads(record[3])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -34,7 +34,7 @@ from services.view_runner import decode
 
 ZONE = "+07:00"  # the stories' local time, unless one says otherwise
 DAY = "2024-06-21"
-RECEIVED = datetime(2030, 1, 1, tzinfo=timezone.utc)  # a backfill, loaded long after the stories
+RECEIVED = datetime(2030, 1, 1, tzinfo=UTC)  # a backfill, loaded long after the stories
 DEPARTMENTS = Departments()
 _MAPPER = PydanticMapper(transcoder=JSONTranscoder())
 _BOOKING_REF, _CONTACT_REF = COLUMNS.index("booking_ref"), COLUMNS.index("contact_ref")
@@ -53,7 +53,7 @@ def at(clock: str, day: str = DAY, zone: str = ZONE) -> str:
 
 def utc(clock: str, day: str = DAY, zone: str = ZONE) -> str:
     """The same time as the index stores it: UTC text with microseconds and a Z."""
-    return moment_of(at(clock, day, zone)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment_of(at(clock, day, zone)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Log:

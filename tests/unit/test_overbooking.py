@@ -226,7 +226,7 @@ def test_each_booking_sold_over_gets_its_own_factor_and_the_case_what_it_involve
 
 def test_the_same_incident_whatever_order_its_events_arrived_in() -> None:
     steps = SOLD_OUT_AT_10 + [stop_sell("10:05"), ack("10:06"), booking("C", "10:30", AGODA)]
-    log, finding = found(steps)
+    _, finding = found(steps)
     late_log, late = found(list(reversed(steps)))
     assert [r.position for r in late_log.rows] == list(range(1, len(steps) + 1))
     assert finding is not None and late is not None

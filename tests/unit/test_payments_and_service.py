@@ -63,7 +63,7 @@ def test_repeated_payment_failure(story: str) -> None:
 
 def test_a_payment_case_names_the_party_and_the_bookings_and_arrival_order_does_not_matter() -> None:
     failures = [(1, "10:00", "g-1", "web:checkout", "B-1"), (2, "10:03"), (3, "10:05", "g-1", "web:checkout", "B-2")]
-    log, [finding] = payment_findings(failures)
+    _, [finding] = payment_findings(failures)
     assert (finding.detector, finding.category, finding.priority) == ("payment_failures", "payment", "high")
     assert finding.incident == "g-1/web:checkout#pay-g-1-1" and finding.case_ref.startswith("PAY-")
     assert (finding.opened_at, finding.party_refs, finding.booking_refs) == (utc("10:05"), ("g-1",), ("B-1", "B-2"))
