@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level)
         load_config(settings.config_path)  # a mistake in it is named first, whatever the database
         if args.run is not demo.run:  # the demo makes a file of its own
-            check_database(settings.database_url, must_exist=args.run in _ONLY_READ)
+            check_database(settings.database_url, must_exist=args.run not in _MAY_CREATE)
         tune_for_batches()
         return int(args.run(args, settings))
     except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
@@ -183,10 +183,10 @@ def _preview(raw: str, length: int = 80) -> str:
     return raw if len(raw) <= length else raw[:length] + "…"
 
 
-# Commands that only read the log (replay and relay write only what they derive from it):
-# on a database that is not there they say so, instead of creating an empty one to answer from.
-_ONLY_READ = (case_commands.cases, case_commands.case, case_commands.replay, report_commands.run, _rejects,
-              kafka_commands.run_relay)
+# The commands that bring input and so may start a store. Any other command (a read, replay
+# and relay, which write only what they derive from the log, a lead's decision on a case that
+# must exist) says a database that is not there is not there, instead of creating an empty one.
+_MAY_CREATE = (_ingest, import_commands.run_hotel_bookings, kafka_commands.run_consume, demo.run)
 
 
 def positive_int(text: str) -> int:

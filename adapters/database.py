@@ -39,10 +39,16 @@ def check_database(url: str, must_exist: bool) -> None:
     import psycopg  # only for a PostgreSQL store: a SQLite one does without it
 
     host, port, dbname = env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]
+    schema = env["POSTGRES_SCHEMA"] or "public"
     try:
-        psycopg.connect(**_conninfo(env)).close()
+        with psycopg.connect(**_conninfo(env)) as conn:
+            # A schema is made on first use like a SQLite file: a read must not make an empty one.
+            found = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
+                                 (schema,)).fetchone()
     except psycopg.Error as error:
         raise DatabaseUnavailable(f"database: {_connect_problem(error, host, port, dbname)}") from None
+    if must_exist and not (found and found[0]):
+        raise DatabaseUnavailable(f"database: no casetrail store in schema {schema!r} of {dbname!r} at {host}:{port}")
 
 
 def _connect_problem(error: Exception, host: str, port: str, dbname: str) -> str:

@@ -24,7 +24,7 @@ from adapters.kafka_records import RecordInput, record_input, rejected_headers
 from adapters.kafka_topics import KafkaSettings, ensure_topics
 from adapters.outages import DATABASE_ERRORS, FIRST_BACKOFF_S, first_line, next_backoff
 from adapters.view_follower import ViewFollower
-from services.batches import IngestCounts, PreparedBatch, RawInput
+from services.batches import IngestCounts, PreparedBatch, RawInput, batches
 from services.ports import RejectedInput
 
 log = structlog.get_logger("casetrail.consume")
@@ -89,9 +89,14 @@ class InboundConsumer:
             polled = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
             records = [record_input(r.topic, r.partition, r.offset, r.key, r.value, r.headers)
                        for batch in polled.values() for r in batch]
-            if records:
-                self._in_flight.append(records)
-            yield [r.input for r in records]
+            if not records:
+                yield []
+            # A poll of large records is stored as several batches: memory follows bytes, as for files.
+            taken = 0
+            for chunk in batches([r.input for r in records], len(records) or 1):
+                self._in_flight.append(records[taken : taken + len(chunk)])
+                taken += len(chunk)
+                yield chunk
             follower.keep_alive()
 
     def _store_alone(self, records: list[RecordInput]) -> PreparedBatch:

@@ -92,10 +92,10 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             yield _Locked(self, curs)
 
     def _write(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        # The log's lock first, as every writer takes it: a writer never holds ledger keys
-        # another one waits for while itself waiting for the lock (a deadlock).
-        if stored_events:
-            self._lock_table(curs)
+        # The log's lock first, as every writer takes it, whatever it writes (a batch of rejects
+        # too): a writer never holds ledger keys another one waits for while itself waiting for
+        # the lock (a deadlock).
+        self._lock_table(curs)
         self._insert_events(curs, stored_events, **kwargs)
         if stored_events:
             self._insert_stored_events(curs, stored_events, **kwargs)

@@ -37,7 +37,8 @@ CASES_AT_ONCE = 200
 
 
 def _by_case_chunks(findings: list[Finding], cases: int) -> list[list[Finding]]:
-    """``findings`` (sorted by case) cut into runs of at most ``cases`` cases, a case never split."""
+    """``findings``, in their order, cut into runs of at most ``cases`` cases. A case whose findings
+    are not side by side may land in two runs; each run reads the case again, so both apply."""
     chunks: list[list[Finding]] = []
     refs: set[str] = set()
     for finding in findings:

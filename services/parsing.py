@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from services.batches import RawInput
 from services.inbound import DATA_MODELS, Envelope, InboundEvent
-from services.limits import MAX_DEPTH, MAX_TEXT, quote, short_reason
+from services.limits import MAX_DEPTH, MAX_TEXT, quote
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "time", "data")
 # datacontenttype is left out: absent and every JSON media type mean the same data.
@@ -27,10 +27,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 @dataclass(frozen=True)
 class Invalid:
-    reason: str
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "reason", short_reason(self.reason))
+    reason: str  # as long as its field's problem needs; the ingestion shortens what it stores
 
 
 def body_hash(document: dict[str, Any]) -> str:

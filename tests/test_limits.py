@@ -19,7 +19,7 @@ from adapters.jsonl import _lines
 from adapters.kafka_records import record_input
 from services.batches import RawInput, batches
 from services.inbound import MAX_REF
-from services.limits import KEPT_BYTES, MAX_LINE_BYTES, MAX_REASON, MAX_TEXT
+from services.limits import KEPT_BYTES, MAX_BATCH_BYTES, MAX_LINE_BYTES, MAX_REASON, MAX_TEXT
 from services.parsing import Invalid, parse_event
 
 REPORTS = ("weekly", "monthly", "top-issues", "outstanding", "departments")
@@ -284,3 +284,31 @@ def test_a_cloudevents_content_type_on_kafka_means_structured_mode_even_beside_c
                ("ce_id", b"another"), ("ce_source", b"pms:elsewhere")]
     record = record_input("events", 0, 1, None, orjson.dumps(document), headers)
     assert orjson.loads(record.input.raw) == document
+
+
+def test_a_kafka_poll_of_large_records_is_stored_as_batches_of_bounded_bytes() -> None:
+    """The cut is casetrail's, after the client's poll: a stand-in for the poll's answer is enough."""
+    import threading
+    from types import SimpleNamespace
+
+    from adapters.kafka_consumer import InboundConsumer
+
+    value = b"v" * (MAX_LINE_BYTES - 100)
+    polled = {"events-0": [SimpleNamespace(topic="events", partition=0, offset=n, key=None, value=value, headers=[])
+                           for n in range(20)]}
+    consumer = object.__new__(InboundConsumer)
+    consumer.stop, consumer.batch_size, consumer._in_flight = threading.Event(), 1000, []
+    answers = iter([polled])
+
+    def poll(**_: Any) -> dict[str, Any]:
+        answer = next(answers, None)
+        if answer is None:
+            consumer.stop.set()
+            return {}
+        return answer
+
+    consumer.consumer = SimpleNamespace(poll=poll)
+    yielded = list(consumer._polls(SimpleNamespace(keep_alive=lambda: None)))  # type: ignore[arg-type]
+    sizes = [len(batch) for batch in yielded]
+    assert sum(sizes) == 20 and max(sizes) == MAX_BATCH_BYTES // len(value) and len(sizes) > 1
+    assert [len(records) for records in consumer._in_flight] == [size for size in sizes if size]

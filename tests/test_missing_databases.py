@@ -12,7 +12,10 @@ import pytest
 from tests.conftest import SCENARIOS
 from tests.test_cli import casetrail
 
-READS = [["cases"], ["cases", "--json"], ["case", "CS-1"], ["report", "weekly"], ["rejects"], ["replay"]]
+# Reads, and the commands that need a store's contents: a lead's decision needs its case.
+READS = [["cases"], ["cases", "--json"], ["case", "CS-1"], ["report", "weekly"], ["rejects"], ["replay"],
+         ["resolve", "CS-1", "--resolution", "refunded", "--by", "lead-7"],
+         ["factor", "confirm", "CS-1", "long_hold", "--by", "lead-7", "--rationale", "heard the call"]]
 
 
 @pytest.mark.parametrize("args", READS, ids=" ".join)
@@ -66,3 +69,21 @@ def test_a_postgresql_server_that_refuses_connections_is_one_line(tmp_path: Path
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "casetrail: database: nothing accepts connections at 127.0.0.1:1 (connection refused)"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("args", READS[:3] + READS[-1:], ids=" ".join)
+def test_a_read_on_a_mistyped_postgresql_schema_says_so_and_creates_nothing(
+        postgres_base: str, args: list[str]) -> None:
+    import psycopg
+
+    schema = f"casetrial_{uuid.uuid4().hex[:8]}"
+    parts = urlsplit(postgres_base)
+    result = casetrail("--database", f"{postgres_base}?schema={schema}", *args)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"casetrail: database: no casetrail store in schema {schema!r} of {parts.path.lstrip('/')!r} at "
+        f"{parts.hostname}:{parts.port or 5432}"]
+    with psycopg.connect(postgres_base) as conn:
+        assert conn.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s",
+                            (schema,)).fetchone() == (0,)
