@@ -57,7 +57,7 @@ def bootstrap(settings: Settings) -> System:
     desk = CaseDesk(env=persistence_env(settings.database_url), config=config)
     store = open_view_store(settings.database_url)
     timeline = ViewRunner(ingestion.recorder, store, TIMELINE)
-    queries = CaseQueries(store)
+    queries = CaseQueries(store, config.escalation_levels)
     reports = ViewRunner(ingestion.recorder, store, report_view(queries), behind=timeline)
     helper = ProcessNightHelper(settings)
     detectors = DetectorRunner(desk, store, timeline, config, helper=helper)

@@ -38,7 +38,7 @@ Minutes = Annotated[int, Field(gt=0, le=MAX_MINUTES)]
 Days = Annotated[int, Field(gt=0, le=MAX_DAYS)]
 Count = Annotated[int, Field(gt=0, le=MAX_COUNT)]
 
-DEFAULT_ESCALATION_LEVELS = ["supervisor", "manager", "executive"]
+DEFAULT_ESCALATION_LEVELS = ("supervisor", "manager", "executive")  # lowest first
 
 # The validation context key under which the loader passes the inbound event
 # types a procedure may be triggered by (the domain does not know the catalogue).
@@ -128,5 +128,6 @@ class Config(_Strict):
     categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     windows: Windows = Field(default_factory=Windows)
     procedures: dict[str, Procedure] = Field(default_factory=_default_procedures)
-    # The levels a lead may escalate a case to (``casetrail escalate --level``).
+    # The levels a lead may escalate a case to (``casetrail escalate --level``), lowest first:
+    # a case's effort names the highest it reached.
     escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_ESCALATION_LEVELS), min_length=1)

@@ -7,7 +7,7 @@ them, so the same events give the same report whatever order they arrived in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,9 +15,8 @@ import orjson
 
 from domain import ids
 from domain.case import STATUS_CHANGES, Lifecycle, StatusChange, lifecycle
+from domain.config import DEFAULT_ESCALATION_LEVELS
 from projections.recorded import instant_of, moment_of, rfc3339
-
-ESCALATION_RANK = {"none": 0, "supervisor": 1, "manager": 2, "executive": 3}
 
 
 @dataclass(frozen=True)
@@ -174,9 +173,14 @@ CUSTOMER_CASE_EVENTS = ("case.opened", "case.assigned", "case.escalated", "case.
                         "case.closed")
 
 
-def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = ()) -> dict[str, Any]:
+def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = (),
+           escalation_levels: Sequence[str] = DEFAULT_ESCALATION_LEVELS) -> dict[str, Any]:
     """Customer effort: what the party went through across the contacts, and
-    the case's own escalations and how long until it was resolved."""
+    the case's own escalations and how long until it was resolved.
+
+    ``escalation_levels`` are the configuration's, lowest first: the highest one reached is
+    the last of them; a contact's own levels (supervisor, manager, executive) rank as in the
+    defaults when the configuration does not list them."""
     contact_rows = sorted(contact_rows, key=lambda r: r.order)
     case_rows = sorted((r for r in case_rows if r.type in CUSTOMER_CASE_EVENTS), key=lambda r: r.order)
     contacts = {r.contact_ref for r in contact_rows if r.type == "contact.started"}
@@ -190,10 +194,15 @@ def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = ()) -> dict[s
         "hold_seconds": sum(r.data["seconds"] for r in contact_rows if r.type == "contact.held"),
         "agents": len({r.actor for r in contact_rows if r.actor}),
         "departments": len({r.department for r in contact_rows} | {r.data["to_department"] for r in transfers}),
-        "highest_escalation": max(levels, key=lambda level: ESCALATION_RANK.get(level, 0), default="none"),
+        "highest_escalation": max(levels, key=lambda level: _rank(level, escalation_levels), default="none"),
         "elapsed_seconds": _elapsed(contact_rows, case_rows),
         "first_contact_resolution": len(inbound) == 1 and ended.get(inbound[0].contact_ref) == "resolved",
     }
+
+
+def _rank(level: str, escalation_levels: Sequence[str]) -> int:
+    order = escalation_levels if level in escalation_levels else DEFAULT_ESCALATION_LEVELS
+    return order.index(level) + 1 if level in order else 0
 
 
 def _elapsed(contact_rows: list[Row], case_rows: list[Row]) -> int:

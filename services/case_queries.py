@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain import ids
+from domain.config import DEFAULT_ESCALATION_LEVELS
 from domain.errors import CaseNotFound
 from projections.case_report import CaseState, Row, case_summary, effort, fold_case, proactive, timeline_entry
 from projections.recorded import instant_of, moment_of
@@ -46,8 +47,9 @@ class Moment:
 
 
 class CaseQueries:
-    def __init__(self, store: ViewStore) -> None:
+    def __init__(self, store: ViewStore, escalation_levels: Sequence[str] = DEFAULT_ESCALATION_LEVELS) -> None:
         self.store = store
+        self.escalation_levels = escalation_levels  # lowest first, as the configuration lists them
 
     def rows(self, where: str, params: Sequence[Any], moment: Moment = Moment()) -> list[Row]:
         time_sql, time_params = moment.clause()
@@ -140,7 +142,7 @@ class CaseQueries:
             },
             "timeline": [timeline_entry(r) for r in timeline],
             "factors": state.factor_list(),
-            "effort": effort(contact_rows, case_rows),
+            "effort": effort(contact_rows, case_rows, self.escalation_levels),
         })
         return state, report
 

@@ -281,6 +281,17 @@ def test_elapsed_runs_to_the_latest_event_the_party_lived_through_while_unresolv
     assert effort_of(log)["elapsed_seconds"] == 24 * 3600 + 2 * 3600  # to the case's escalation at 11:00 next day
 
 
+def test_the_highest_escalation_follows_the_configured_order_of_levels() -> None:
+    log = Log()
+    opened(log, "09:00", party_ref="g-1")
+    for n, level in enumerate(["duty_manager", "general_manager", "duty_manager"]):
+        case_event(log, "case.escalated", f"esc-{n}", f"1{n}:00", level=level)
+    rows = [r for r in log.rows if r.case_ref == CASE]
+    configured = ["duty_manager", "general_manager"]
+    assert effort([], rows, configured)["highest_escalation"] == "general_manager"
+    assert effort([], rows, list(reversed(configured)))["highest_escalation"] == "duty_manager"
+
+
 @pytest.mark.parametrize(("outcome", "called_again", "expected"), [
     ("resolved", False, True), ("unresolved", False, False), ("resolved", True, False)])
 def test_first_contact_resolution_is_one_inbound_contact_that_ended_resolved(outcome: str, called_again: bool,
