@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
+from domain.escalation import DEFAULT_LEVELS
+
 DEFAULT_CATEGORIES = [
     "overbooking",
     "payment",
@@ -38,7 +40,6 @@ Minutes = Annotated[int, Field(gt=0, le=MAX_MINUTES)]
 Days = Annotated[int, Field(gt=0, le=MAX_DAYS)]
 Count = Annotated[int, Field(gt=0, le=MAX_COUNT)]
 
-DEFAULT_ESCALATION_LEVELS = ("supervisor", "manager", "executive")  # lowest first
 
 # The validation context key under which the loader passes the inbound event
 # types a procedure may be triggered by (the domain does not know the catalogue).
@@ -130,4 +131,4 @@ class Config(_Strict):
     procedures: dict[str, Procedure] = Field(default_factory=_default_procedures)
     # The levels a lead may escalate a case to (``casetrail escalate --level``), lowest first:
     # a case's effort names the highest it reached.
-    escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_ESCALATION_LEVELS), min_length=1)
+    escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1)

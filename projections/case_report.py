@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from domain import ids
-from domain.case import STATUS_CHANGES, Lifecycle, StatusChange, lifecycle
-from domain.config import DEFAULT_ESCALATION_LEVELS
+from domain.escalation import DEFAULT_LEVELS, rank
+from domain.lifecycle import STATUS_CHANGES, Lifecycle, StatusChange, lifecycle
 from projections.recorded import instant_of, moment_of, rfc3339
 
 
@@ -174,7 +174,7 @@ CUSTOMER_CASE_EVENTS = ("case.opened", "case.assigned", "case.escalated", "case.
 
 
 def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = (),
-           escalation_levels: Sequence[str] = DEFAULT_ESCALATION_LEVELS) -> dict[str, Any]:
+           escalation_levels: Sequence[str] = DEFAULT_LEVELS) -> dict[str, Any]:
     """Customer effort: what the party went through across the contacts, and
     the case's own escalations and how long until it was resolved.
 
@@ -194,15 +194,10 @@ def effort(contact_rows: Iterable[Row], case_rows: Iterable[Row] = (),
         "hold_seconds": sum(r.data["seconds"] for r in contact_rows if r.type == "contact.held"),
         "agents": len({r.actor for r in contact_rows if r.actor}),
         "departments": len({r.department for r in contact_rows} | {r.data["to_department"] for r in transfers}),
-        "highest_escalation": max(levels, key=lambda level: _rank(level, escalation_levels), default="none"),
+        "highest_escalation": max(levels, key=lambda level: rank(level, escalation_levels), default="none"),
         "elapsed_seconds": _elapsed(contact_rows, case_rows),
         "first_contact_resolution": len(inbound) == 1 and ended.get(inbound[0].contact_ref) == "resolved",
     }
-
-
-def _rank(level: str, escalation_levels: Sequence[str]) -> int:
-    order = escalation_levels if level in escalation_levels else DEFAULT_ESCALATION_LEVELS
-    return order.index(level) + 1 if level in order else 0
 
 
 def _elapsed(contact_rows: list[Row], case_rows: list[Row]) -> int:

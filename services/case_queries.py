@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain import ids
-from domain.config import DEFAULT_ESCALATION_LEVELS
 from domain.errors import CaseNotFound
+from domain.escalation import DEFAULT_LEVELS
 from projections.case_report import CaseState, Row, case_summary, effort, fold_case, proactive, timeline_entry
 from projections.recorded import instant_of, moment_of
 from projections.timeline import COLUMNS, INVENTORY_UPDATES
@@ -47,7 +47,7 @@ class Moment:
 
 
 class CaseQueries:
-    def __init__(self, store: ViewStore, escalation_levels: Sequence[str] = DEFAULT_ESCALATION_LEVELS) -> None:
+    def __init__(self, store: ViewStore, escalation_levels: Sequence[str] = DEFAULT_LEVELS) -> None:
         self.store = store
         self.escalation_levels = escalation_levels  # lowest first, as the configuration lists them
 

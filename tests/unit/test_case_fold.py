@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from domain import ids
-from domain.case import Case, Lifecycle, StatusChange, lifecycle
+from domain.case import Case
 from domain.errors import CaseStateError
+from domain.lifecycle import Lifecycle, StatusChange, lifecycle
 from domain.model import Provenance
 from projections.case_report import Row, case_summary, effort, fold_case, proactive
 from projections.recorded import moment_of
