@@ -83,7 +83,6 @@ Text = Annotated[str, Field(min_length=1)]
 # the stores index, and is held to the length of an ``id``: an index row of
 # PostgreSQL holds at most 2,704 bytes, and a timeline key has four of them.
 Ref = Annotated[str, Field(min_length=1, max_length=MAX_REF)]
-OptionalRef = Annotated[str, Field(max_length=MAX_REF)]
 Count = Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
 Nights = Annotated[StrictInt, Field(ge=1, le=MAX_RANGE_NIGHTS)]
 NonNegative = Annotated[StrictInt, Field(ge=0, le=MAX_INTEGER)]
@@ -105,7 +104,7 @@ class BookingCreated(Data):
     channel: Ref
     guest_ref: Ref
     amount: Money | None = None
-    currency: str | None = None
+    currency: Text | None = None
 
 
 class BookingChanges(Data):
@@ -116,18 +115,18 @@ class BookingChanges(Data):
     channel: Ref | None = None
     guest_ref: Ref | None = None
     amount: Money | None = None
-    currency: str | None = None
+    currency: Text | None = None
 
 
 class BookingModified(Data):
     booking_ref: Ref
     changes: BookingChanges
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class BookingCancelled(Data):
     booking_ref: Ref
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class BookingRef(Data):
@@ -143,16 +142,16 @@ class BookingRelocated(Data):
 class PaymentFailed(Data):
     attempt_ref: Ref
     guest_ref: Ref
-    booking_ref: OptionalRef | None = None
+    booking_ref: Ref | None = None
     reason: Text
     amount: Money | None = None
-    currency: str | None = None
+    currency: Text | None = None
 
 
 class PaymentSucceeded(Data):
     attempt_ref: Ref
     guest_ref: Ref
-    booking_ref: OptionalRef | None = None
+    booking_ref: Ref | None = None
 
 
 class InventorySet(Data):
@@ -186,9 +185,9 @@ class ContactStarted(Data):
     party_ref: Ref
     medium: Medium
     direction: Direction
-    topic: str | None = None
-    booking_ref: OptionalRef | None = None
-    case_ref: OptionalRef | None = None
+    topic: Text | None = None
+    booking_ref: Ref | None = None
+    case_ref: Ref | None = None
 
 
 class ContactHeld(Data):
@@ -199,7 +198,7 @@ class ContactHeld(Data):
 class ContactTransferred(Data):
     contact_ref: Ref
     to_department: Ref
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class ContactEscalated(Data):
@@ -215,8 +214,8 @@ class ContactEnded(Data):
 class ProcedureStep(Data):
     procedure: Ref
     step: Ref
-    booking_ref: OptionalRef | None = None
-    contact_ref: OptionalRef | None = None
+    booking_ref: Ref | None = None
+    contact_ref: Ref | None = None
 
     @model_validator(mode="after")
     def _names_a_subject(self) -> ProcedureStep:
@@ -229,15 +228,15 @@ class CaseOpened(Data):
     case_ref: Ref
     category: Ref
     summary: Text
-    party_ref: OptionalRef | None = None
-    booking_ref: OptionalRef | None = None
+    party_ref: Ref | None = None
+    booking_ref: Ref | None = None
     priority: Priority = "normal"
 
 
 class CaseAssigned(Data):
     case_ref: Ref
     department: Ref
-    agent: OptionalRef | None = None
+    agent: Ref | None = None
 
 
 class CaseCategorized(Data):
@@ -265,7 +264,7 @@ class CaseResolved(Data):
 
 class CaseReopened(Data):
     case_ref: Ref
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class CaseRef(Data):
@@ -322,14 +321,14 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     specversion: Literal["1.0"]
-    id: Annotated[str, Field(min_length=1, max_length=200)]
+    id: Ref
     source: Annotated[str, Field(pattern=SOURCE_PATTERN, max_length=MAX_REF)]
     type: str
     time: Timestamp
     reportedat: Timestamp | None = None
-    actor: str | None = None
-    department: OptionalRef | None = None
-    actorrole: str | None = None
+    actor: Text | None = None
+    department: Ref | None = None
+    actorrole: Ref | None = None
     # Absent means application/json: every JSON media type reads the same ``data``.
     datacontenttype: JsonMediaType | None = None
     data: dict[str, Any]

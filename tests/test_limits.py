@@ -312,3 +312,18 @@ def test_a_kafka_poll_of_large_records_is_stored_as_batches_of_bounded_bytes() -
     sizes = [len(batch) for batch in yielded]
     assert sum(sizes) == 20 and max(sizes) == MAX_BATCH_BYTES // len(value) and len(sizes) > 1
     assert [len(records) for records in consumer._in_flight] == [size for size in sizes if size]
+
+
+@pytest.mark.parametrize(("field", "in_data"), [("actor", False), ("actorrole", False), ("department", False),
+                                                ("booking_ref", True), ("topic", True), ("case_ref", True)])
+def test_empty_text_is_not_text(field: str, in_data: bool) -> None:
+    """Text is 1 to 10,000 characters (ingest-v1): an absent value is left out or null, never ""."""
+    data = {"contact_ref": "K-1", "party_ref": "p-1", "medium": "phone", "direction": "inbound"}
+    extra: dict[str, Any] = {}
+    if in_data:
+        data[field] = ""
+    else:
+        extra[field] = ""
+    result = parse_event(orjson.dumps(event("e", "contact.started", data=data, **extra)))
+    assert isinstance(result, Invalid)
+    assert result.reason.startswith(f"{'data.' if in_data else ''}{field}: string should have at least 1 character")
