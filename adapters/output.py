@@ -35,7 +35,8 @@ Part = str | Text | tuple[Any, str]
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_WORD = re.compile(r"\S+")
+# A word is what wrapping keeps on one line: a clock time stays with its zone ("10:31 +07:00").
+_WORD = re.compile(r"\d{2}:\d{2} (?:[+-]\d{2}:\d{2}|UTC)\S*|\S+")
 _GAP = 2  # cells between two table columns
 
 

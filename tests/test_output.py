@@ -116,6 +116,14 @@ def test_a_paragraph_wraps_at_spaces_with_a_hanging_indent() -> None:
     assert "REF-0123456789ABCDEF0123" in printed.split()
 
 
+
+@pytest.mark.parametrize("zone", ["-08:00", "+05:45", "UTC"])
+def test_a_clock_time_wraps_with_its_zone(zone: str) -> None:
+    for width in range(20, 40):  # wherever the line ends, the time and its zone stay on one line
+        printed = render(lambda: output.say(f"failed from 20:01 {zone} to 20:04 {zone}: declined"), width=width)
+        assert f"20:04 {zone}" in printed and f"20:01 {zone}" in printed, printed
+
+
 # 8. No leaks
 
 
