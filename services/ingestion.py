@@ -164,7 +164,7 @@ class Ingestion(CasetrailApplication):
         planned = [(item, event, targets(event.envelope.type, event.data)) for item, event in fresh.values()]
         heads = StreamHeads(ledger.stream_heads) if ledger else self.heads
         prepared.heads = heads.of((target.aggregate_id for _, _, found in planned for target in found),
-                                       ahead=ahead.heads if ahead else None)
+                                  ahead=ahead.heads if ahead else None)
 
         for item, event, found in planned:
             try:
