@@ -10,6 +10,7 @@ from adapters.bootstrap import System, bootstrap
 from adapters.config_file import load_config
 from adapters.output import say
 from adapters.settings import Settings
+from domain.errors import UnknownEscalationLevel
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -70,11 +71,11 @@ def on_case(settings: Settings, case: str, work: Callable[[System, str], None]) 
 def change_case(args: argparse.Namespace, settings: Settings) -> int:
     fields = {name: getattr(args, name) for name in args.fields if getattr(args, name) is not None}
     if args.kind == "escalated":
-        # The levels come from the configuration, so argparse's choices cannot say them: the same usage error.
-        levels = load_config(settings.config_path).escalation_levels
-        if args.level not in levels:
-            choices = ", ".join(map(repr, levels))
-            args.usage_error(f"argument --level: invalid choice: {args.level!r} (choose from {choices})")
+        # The levels come from the configuration, so argparse's choices cannot say them: a usage error all the same.
+        try:
+            load_config(settings.config_path).check_escalation_level(args.level)
+        except UnknownEscalationLevel as error:
+            args.usage_error(f"argument --level: {error}")
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.change(ref, args.kind, args.by, **fields))
     say(f"{case_ref}: {args.kind} by {args.by}")
     return 0

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
+from domain.errors import UnknownEscalationLevel
 from domain.escalation import DEFAULT_LEVELS
 
 DEFAULT_CATEGORIES = [
@@ -132,3 +133,10 @@ class Config(_Strict):
     # The levels a lead may escalate a case to (``casetrail escalate --level``), lowest first:
     # a case's effort names the highest it reached.
     escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1)
+
+    def check_escalation_level(self, level: str) -> None:
+        """Every entrance asks here: the log is immutable, and a level no one configured must never reach it."""
+        if level not in self.escalation_levels:
+            shown = repr(level) if len(repr(level)) <= 80 else repr(level)[:79] + "…"
+            raise UnknownEscalationLevel(f"{shown} is not a configured escalation level "
+                                         f"({', '.join(self.escalation_levels)})")

@@ -21,5 +21,9 @@ class UnknownCategory(DomainError):
     """A case names a category the configuration does not list."""
 
 
+class UnknownEscalationLevel(DomainError):
+    """A case is escalated to a level the configuration does not list."""
+
+
 class CaseStateError(DomainError):
     """A change a case cannot take as it stands, such as resolving a closed case."""

@@ -18,7 +18,7 @@ import orjson
 
 from domain import ids
 from domain.case import Case, EvidenceRef, link_names
-from domain.errors import CaseNotFound, DomainError
+from domain.errors import CaseNotFound
 from domain.model import Aggregate, Provenance
 from projections.findings import Finding
 from projections.recorded import instant_of, moment_of
@@ -143,10 +143,8 @@ class CaseDesk(CasetrailApplication):
     def change(self, case_ref: str, kind: str, by: str, **fields: Any) -> None:
         """A lead moves a case on: ``assigned``, ``escalated``, ``resolved``, ``reopened`` or ``closed``."""
         event_class = LIFECYCLE[kind]
-        if kind == "escalated" and fields.get("level") not in self.config.escalation_levels:
-            # The log is immutable: a level no one configured must never reach it.
-            raise DomainError(f"case {case_ref}: {fields.get('level')!r} is not an escalation level; "
-                              f"use {', '.join(self.config.escalation_levels)}")
+        if kind == "escalated":
+            self.config.check_escalation_level(str(fields.get("level")))
 
         def record() -> None:
             case = self._case(case_ref)

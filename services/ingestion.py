@@ -16,7 +16,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from domain.config import Config
-from domain.errors import DomainError, UnknownCategory
+from domain.errors import DomainError, UnknownCategory, UnknownEscalationLevel
 from services.application import CasetrailApplication
 from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
 from services.limits import quote, short_reason
@@ -209,7 +209,10 @@ class Ingestion(CasetrailApplication):
         if isinstance(event.data, (CaseOpened, CaseCategorized)):
             self._check_listed("data.category", event.data.category, self.config.categories, "category")
         elif isinstance(event.data, CaseEscalated):
-            self._check_listed("data.level", event.data.level, self.config.escalation_levels, "escalation level")
+            try:
+                self.config.check_escalation_level(event.data.level)
+            except UnknownEscalationLevel as error:
+                raise UnknownEscalationLevel(f"data.level: {error}") from None
 
     @staticmethod
     def _check_listed(field: str, value: str, listed: list[str], what: str) -> None:
