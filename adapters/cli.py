@@ -13,7 +13,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 import structlog
 from eventsourcing.persistence import PersistenceError
@@ -32,13 +32,14 @@ from adapters.outages import first_line
 from adapters.output import Column, plural, print_json, show_table, utc_text
 from adapters.settings import Settings
 from domain.errors import DomainError
+from domain.lifecycle import Status
 from services.batches import IngestCounts
 from services.ports import RejectedInput
 
 log = structlog.get_logger("casetrail.cli")
 
-# What a case can be (domain.case): the filter takes nothing else.
-CASE_STATUSES = ("open", "resolved", "closed")
+# What a case can be (domain.lifecycle): the filter takes nothing else.
+CASE_STATUSES = get_args(Status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,7 +34,8 @@ console = Console(highlight=False)
 Part = str | Text | tuple[Any, str]
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Tab and carriage return would start a formula too; visible() has already written them as escapes.
+_FORMULA_START = ("=", "+", "-", "@")
 # A word is what wrapping keeps on one line: a clock time stays with its zone ("10:31 +07:00").
 _WORD = re.compile(r"\d{2}:\d{2} (?:[+-]\d{2}:\d{2}|UTC)\S*|\S+")
 _GAP = 2  # cells between two table columns
@@ -69,7 +70,8 @@ def styled(value: Any, style: str = "") -> Text:
 
 def csv_cell(value: Any) -> Any:
     """One CSV cell: numbers as they are, nothing for None, text visible and never a formula
-    (OWASP CSV injection: a cell starting with = + - @ tab or CR gets a leading single quote)."""
+    (OWASP CSV injection: a cell starting with = + - @ gets a leading single quote; tab and CR
+    are shown as escapes before that)."""
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -75,8 +75,12 @@ class PostgresViewStore:
         import psycopg
         from psycopg import sql as pgsql
 
+        from adapters.postgres_store import lock_schema
+
         conn = psycopg.connect(**self._conninfo, autocommit=True)
-        conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(self._schema)))
+        with conn.transaction(), conn.cursor() as cursor:  # under the lock every process creates a schema with
+            lock_schema(cursor, self._schema)
+            cursor.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(self._schema)))
         conn.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(self._schema)))
         # psycopg prepares a statement after a few uses, and the server may then keep one generic
         # plan, made while the tables were small: a per-case DELETE went on scanning a grown table.

@@ -121,7 +121,10 @@ def lifecycle_of(case_rows: Iterable[Row]) -> Lifecycle:
     """The case's status from its rows, by the one state machine its aggregate checks leads' changes with."""
     return lifecycle(StatusChange(r.type.removeprefix("case."), moment_of(r.occurred_at), moment_of(r.reported_at),
                                   r.position)
-                     for r in case_rows if r.type.startswith("case.") and r.type.removeprefix("case.") in STATUS_CHANGES)
+                     for r in case_rows if r.type in STATUS_CHANGE_TYPES)
+
+
+STATUS_CHANGE_TYPES = frozenset(f"case.{change}" for change in STATUS_CHANGES)
 
 
 def case_summary(state: CaseState) -> dict[str, Any]:

@@ -206,18 +206,14 @@ class Ingestion(CasetrailApplication):
         """Categories and case escalation levels are the configuration's, whichever entrance sends them."""
         from services.inbound import CaseCategorized, CaseEscalated, CaseOpened
 
-        if isinstance(event.data, (CaseOpened, CaseCategorized)):
-            self._check_listed("data.category", event.data.category, self.config.categories, "category")
-        elif isinstance(event.data, CaseEscalated):
+        if isinstance(event.data, (CaseOpened, CaseCategorized)) and event.data.category not in self.config.categories:
+            raise UnknownCategory(f"data.category: {quote(event.data.category)} is not a configured category "
+                                  f"({', '.join(self.config.categories)})")
+        if isinstance(event.data, CaseEscalated):
             try:
                 self.config.check_escalation_level(event.data.level)
             except UnknownEscalationLevel as error:
                 raise UnknownEscalationLevel(f"data.level: {error}") from None
-
-    @staticmethod
-    def _check_listed(field: str, value: str, listed: list[str], what: str) -> None:
-        if value not in listed:
-            raise UnknownCategory(f"{field}: {quote(value)} is not a configured {what} ({', '.join(listed)})")
 
     def _seen_before(self, prepared: PreparedBatch, receipt: Receipt, item: RawInput, event: InboundEvent,
                      stored_hash: str) -> None:
