@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.config_file import load_config
-from adapters.database import open_view_store, persistence_env
-from adapters.night_helper import ProcessNightHelper
-from adapters.settings import Settings
-from adapters.view_stores import PostgresViewStore, SQLiteViewStore
-from domain.config import Config
-from projections.timeline import TIMELINE
-from services.case_desk import CaseDesk
-from services.case_queries import CaseQueries
-from services.detection import DetectorRunner
-from services.ingestion import Ingestion
-from services.report_queries import ReportQueries
-from services.report_view import report_view
-from services.view_runner import ViewRunner
+from casetrail.adapters.config_file import load_config
+from casetrail.adapters.processes.night_helper import ProcessNightHelper
+from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.database import open_view_store, persistence_env
+from casetrail.adapters.storage.view_stores import PostgresViewStore, SQLiteViewStore
+from casetrail.domain.config import Config
+from casetrail.projections.timeline import TIMELINE
+from casetrail.services.case_desk import CaseDesk
+from casetrail.services.case_queries import CaseQueries
+from casetrail.services.detection import DetectorRunner
+from casetrail.services.ingestion import Ingestion
+from casetrail.services.report_queries import ReportQueries
+from casetrail.services.report_view import report_view
+from casetrail.services.view_runner import ViewRunner
 
 
 @dataclass

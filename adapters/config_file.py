@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from domain.config import EVENT_TYPES, Config
+from casetrail.domain.config import EVENT_TYPES, Config
 
 
 class ConfigError(ValueError):
@@ -42,7 +42,7 @@ def load_config(path: str | None) -> Config:
         raise ConfigError(f"config {path}: not valid TOML: {error}") from None
     merged = _merge(Config().model_dump(), document)
     try:
-        from services.inbound import DATA_MODELS  # only a file of one's own asks for the catalogue of types
+        from casetrail.services.inbound import DATA_MODELS  # only a file of one's own asks for the catalogue of types
 
         return Config.model_validate(merged, context={EVENT_TYPES: frozenset(DATA_MODELS)})
     except ValidationError as error:

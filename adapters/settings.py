@@ -6,7 +6,7 @@ import os
 
 from pydantic import BaseModel, ConfigDict
 
-from adapters.database import DEFAULT_DATABASE
+from casetrail.adapters.storage.database import DEFAULT_DATABASE
 
 
 class Settings(BaseModel):

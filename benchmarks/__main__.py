@@ -14,8 +14,6 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from adapters.interpreter import tune_for_batches
-from adapters.logs import configure_logging
 from benchmarks.case_latency import measure_case_latency, table_rows
 from benchmarks.concurrent_writers import add_rows as add_concurrent_rows
 from benchmarks.import_rate import measure_import
@@ -25,6 +23,8 @@ from benchmarks.kafka_rates import measure_kafka
 from benchmarks.rebuild_rate import measure_rebuild
 from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
+from casetrail.adapters.cli.interpreter import tune_for_batches
+from casetrail.adapters.logs import configure_logging
 
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
 PARTS = ("ingest", "memory", "concurrent", "import", "case", "kafka", "rebuild")

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.bootstrap import System, bootstrap
-from adapters.settings import Settings
 from benchmarks.import_rate import DATA_SET, ROOT
 from benchmarks.stores import fresh_store
-from projections.timeline import COLUMNS
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.projections.timeline import COLUMNS
 
 CASES = 100
 # Entries read by one query: two parameters each, within every SQLite build's limit.
@@ -99,7 +99,7 @@ def _timeline_rows(system: System, keys: Sequence[tuple[str, str]]) -> list[tupl
 def _commands(url: str, refs: list[str]) -> tuple[list[float], list[float]]:
     """Each case's command, and the bare interpreter, taken in turn."""
     script = Path(sys.executable).with_name("casetrail")
-    casetrail = [str(script)] if script.exists() else [sys.executable, "-m", "adapters"]
+    casetrail = [str(script)] if script.exists() else [sys.executable, "-m", "casetrail"]
     command, python = [], []
     for ref in refs:
         started = time.perf_counter()
@@ -143,7 +143,7 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from adapters.logs import configure_logging
+    from casetrail.adapters.logs import configure_logging
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.case_latency")
     parser.add_argument("--database", help="a store holding the hotel data set (default: import it into a new one)")

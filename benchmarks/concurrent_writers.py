@@ -27,13 +27,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from adapters.database import persistence_env
-from adapters.interpreter import tune_for_batches
-from adapters.logs import configure_logging
 from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
-from domain.config import Config
-from services.ingestion import Ingestion, RawInput
+from casetrail.adapters.cli.interpreter import tune_for_batches
+from casetrail.adapters.logs import configure_logging
+from casetrail.adapters.storage.database import persistence_env
+from casetrail.domain.config import Config
+from casetrail.services.ingestion import Ingestion, RawInput
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 500

@@ -14,10 +14,10 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-from adapters.bootstrap import System, bootstrap
-from adapters.settings import Settings
 from benchmarks.ingest_rate import raw_insert_seconds
 from benchmarks.stores import fresh_store
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_SET = ROOT.parent / "shared" / "data" / "hotel_bookings.csv.gz"

@@ -11,8 +11,8 @@ import resource
 import sys
 import time
 
-from adapters.cli import main
 from benchmarks.rebuild_worker import peak_resident_mb
+from casetrail.adapters.cli.main import main
 
 if __name__ == "__main__":
     url, path = sys.argv[1], sys.argv[2]

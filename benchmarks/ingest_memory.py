@@ -22,7 +22,7 @@ import orjson
 
 from benchmarks.stores import fresh_store
 from benchmarks.traffic import stream_events
-from services.limits import MAX_LINE_BYTES, MAX_TEXT
+from casetrail.services.limits import MAX_LINE_BYTES, MAX_TEXT
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def line_at_the_limit(n: int) -> bytes:
 def _peak_mb(url: str, paths: list[str], feed: Callable[[IO[bytes]], None] | None = None) -> float:
     """Runs ``casetrail ingest`` on ``paths`` and returns its peak resident memory."""
     env = {**os.environ, "CASETRAIL_DATABASE": url}
-    process = subprocess.Popen([sys.executable, "-m", "adapters", "ingest", *paths, "--json"], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "casetrail", "ingest", *paths, "--json"], env=env,
                                stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     feeder = None

@@ -13,10 +13,10 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
-from adapters.database import persistence_env
 from benchmarks.stores import fresh_store
-from domain.config import Config
-from services.ingestion import Ingestion, RawInput
+from casetrail.adapters.storage.database import persistence_env
+from casetrail.domain.config import Config
+from casetrail.services.ingestion import Ingestion, RawInput
 
 BATCH = 500
 

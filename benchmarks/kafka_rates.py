@@ -11,13 +11,13 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from adapters.bootstrap import System, bootstrap
-from adapters.kafka_consumer import InboundConsumer
-from adapters.kafka_relay import Relay, RelayTopics
-from adapters.kafka_topics import KafkaSettings, ensure_topics
-from adapters.settings import Settings
 from benchmarks.stores import fresh_store
 from benchmarks.tansu import running_broker
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.kafka.consumer import InboundConsumer
+from casetrail.adapters.kafka.relay import Relay, RelayTopics
+from casetrail.adapters.kafka.topics import KafkaSettings, ensure_topics
+from casetrail.adapters.settings import Settings
 
 SESSION_TIMEOUT_MS = 2000
 

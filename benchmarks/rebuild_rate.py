@@ -23,17 +23,17 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.sql import SQL, Composed
 
-from adapters.bootstrap import bootstrap
-from adapters.database import persistence_env
-from adapters.settings import Settings
 from benchmarks.traffic import stream_events
-from domain.config import Config
-from projections.recorded import Recorded
-from projections.timeline import SCHEMA, entry_row, upsert_into
-from projections.view import View
-from services.application import CasetrailApplication
-from services.batches import RawInput
-from services.view_runner import ViewRunner
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.database import persistence_env
+from casetrail.domain.config import Config
+from casetrail.projections.recorded import Recorded
+from casetrail.projections.timeline import SCHEMA, entry_row, upsert_into
+from casetrail.projections.view import View
+from casetrail.services.application import CasetrailApplication
+from casetrail.services.batches import RawInput
+from casetrail.services.view_runner import ViewRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_ENTRIES = 200

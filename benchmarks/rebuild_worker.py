@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
 
 
 def peak_resident_mb() -> float:

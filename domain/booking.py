@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from domain.model import Aggregate
+from casetrail.domain.model import Aggregate
 
 
 class Booking(Aggregate):

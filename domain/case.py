@@ -7,9 +7,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.errors import CaseStateError, DuplicateFact, FactorNotFound
-from domain.lifecycle import STATUS_CHANGES, Status, StatusChange, lifecycle
-from domain.model import Aggregate
+from casetrail.domain.errors import CaseStateError, DuplicateFact, FactorNotFound
+from casetrail.domain.lifecycle import STATUS_CHANGES, Status, StatusChange, lifecycle
+from casetrail.domain.model import Aggregate
 
 Priority = Literal["low", "normal", "high", "critical"]
 

@@ -12,8 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
-from domain.errors import UnknownEscalationLevel
-from domain.escalation import DEFAULT_LEVELS
+from casetrail.domain.errors import UnknownEscalationLevel
+from casetrail.domain.escalation import DEFAULT_LEVELS
 
 DEFAULT_CATEGORIES = [
     "overbooking",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from domain.model import Aggregate
+from casetrail.domain.model import Aggregate
 
 Medium = Literal["phone", "email", "chat", "walk_in", "letter", "social"]
 Direction = Literal["inbound", "outbound"]

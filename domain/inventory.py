@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.model import Aggregate
+from casetrail.domain.model import Aggregate
 
 
 class Inventory(Aggregate):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.model import Aggregate
+from casetrail.domain.model import Aggregate
 
 
 class PaymentAttempt(Aggregate):

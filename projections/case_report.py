@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
-from domain import ids
-from domain.escalation import DEFAULT_LEVELS, rank
-from domain.lifecycle import STATUS_CHANGES, Lifecycle, StatusChange, lifecycle
-from projections.recorded import instant_of, moment_of, rfc3339
+from casetrail.domain import ids
+from casetrail.domain.escalation import DEFAULT_LEVELS, rank
+from casetrail.domain.lifecycle import STATUS_CHANGES, Lifecycle, StatusChange, lifecycle
+from casetrail.projections.recorded import instant_of, moment_of, rfc3339
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import NAMESPACE_URL, uuid5
 
-from projections.case_report import Row
-from projections.recorded import moment_of
+from casetrail.projections.case_report import Row
+from casetrail.projections.recorded import moment_of
 
 Evidence = tuple[str, str]  # (source, id)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from domain.config import Departments, Windows
-from projections.case_report import Row
-from projections.findings import FactorFinding, Finding, clock, key, minutes_between
+from casetrail.domain.config import Departments, Windows
+from casetrail.projections.case_report import Row
+from casetrail.projections.findings import FactorFinding, Finding, clock, key, minutes_between
 
 ALL = "*"
 

@@ -3,9 +3,9 @@ case while the customer is still there."""
 
 from __future__ import annotations
 
-from domain.config import Windows
-from projections.case_report import Row
-from projections.findings import FactorFinding, Finding, clock, key, minutes_between
+from casetrail.domain.config import Windows
+from casetrail.projections.case_report import Row
+from casetrail.projections.findings import FactorFinding, Finding, clock, key, minutes_between
 
 
 def detect(party: str, failures: list[Row], windows: Windows) -> list[Finding]:

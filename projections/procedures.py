@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.config import Procedure
-from projections.case_report import Row
-from projections.findings import FactorFinding, Finding, clock, key
-from projections.recorded import instant_of, moment_of
+from casetrail.domain.config import Procedure
+from casetrail.projections.case_report import Row
+from casetrail.projections.findings import FactorFinding, Finding, clock, key
+from casetrail.projections.recorded import instant_of, moment_of
 
 
 def detect(name: str, procedure: Procedure, trigger: Row, steps: list[Row], latest: Row,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from domain.config import Windows
-from projections.case_report import Row
-from projections.findings import FactorFinding, Finding, clock, key, local_day, minutes_between
+from casetrail.domain.config import Windows
+from casetrail.projections.case_report import Row
+from casetrail.projections.findings import FactorFinding, Finding, clock, key, local_day, minutes_between
 
 
 def detect(party: str, rows: list[Row], windows: Windows) -> Finding | None:

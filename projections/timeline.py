@@ -13,9 +13,9 @@ from typing import Any
 
 import orjson
 
-from projections.recorded import Recorded, instant
-from projections.summaries import summarize
-from projections.view import View
+from casetrail.projections.recorded import Recorded, instant
+from casetrail.projections.summaries import summarize
+from casetrail.projections.view import View
 
 COLUMNS = (
     "source", "source_id", "type", "position", "occurred_at", "occurred_local", "reported_at", "recorded_at",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from projections.recorded import Recorded
+from casetrail.projections.recorded import Recorded
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper
 
-from domain.config import Config
-from domain.model import Aggregate
-from services.event_mapper import JSONTranscoder, PydanticMapper
-from services.ports import InboundLedger
+from casetrail.domain.config import Config
+from casetrail.domain.model import Aggregate
+from casetrail.services.event_mapper import JSONTranscoder, PydanticMapper
+from casetrail.services.ports import InboundLedger
 
 T = TypeVar("T")
 # Two writers may race for the same stream or key; the loser re-reads and retries.

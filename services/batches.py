@@ -10,11 +10,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from services.limits import MAX_BATCH_BYTES, TooLong
-from services.ports import AcceptedInput, RejectedInput
+from casetrail.services.limits import MAX_BATCH_BYTES, TooLong
+from casetrail.services.ports import AcceptedInput, RejectedInput
 
 if TYPE_CHECKING:  # the inbound models: a command that reads no input does without them
-    from services.inbound import Envelope
+    from casetrail.services.inbound import Envelope
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from typing import Any
 
 import orjson
 
-from domain import ids
-from domain.case import Case, EvidenceRef, link_names
-from domain.errors import CaseNotFound
-from domain.model import Aggregate, Provenance
-from projections.findings import Finding
-from projections.recorded import instant_of, moment_of
-from services.application import CasetrailApplication, retrying
+from casetrail.domain import ids
+from casetrail.domain.case import Case, EvidenceRef, link_names
+from casetrail.domain.errors import CaseNotFound
+from casetrail.domain.model import Aggregate, Provenance
+from casetrail.projections.findings import Finding
+from casetrail.projections.recorded import instant_of, moment_of
+from casetrail.services.application import CasetrailApplication, retrying
 
 SOURCE = "casetrail"
 LIFECYCLE: dict[str, type[Case.Fact]] = {

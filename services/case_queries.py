@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain import ids
-from domain.errors import CaseNotFound
-from domain.escalation import DEFAULT_LEVELS
-from projections.case_report import CaseState, Row, case_summary, effort, fold_case, proactive, timeline_entry
-from projections.recorded import instant_of, moment_of
-from projections.timeline import COLUMNS, INVENTORY_UPDATES
-from services.ports import ViewStore
+from casetrail.domain import ids
+from casetrail.domain.errors import CaseNotFound
+from casetrail.domain.escalation import DEFAULT_LEVELS
+from casetrail.projections.case_report import CaseState, Row, case_summary, effort, fold_case, proactive, timeline_entry
+from casetrail.projections.recorded import instant_of, moment_of
+from casetrail.projections.timeline import COLUMNS, INVENTORY_UPDATES
+from casetrail.services.ports import ViewStore
 
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM timeline_entries"
 ON_NIGHTS = (f"{', '.join('t.' + c for c in COLUMNS)} FROM timeline_nights n "

@@ -18,14 +18,14 @@ from typing import Any, Protocol
 
 import structlog
 
-from domain.config import Config
-from projections import overbooking, payment_failures, procedures, service_signals
-from projections.case_report import Row, fold_case
-from projections.findings import Finding
-from services.case_desk import SOURCE, CaseDesk
-from services.case_queries import CaseQueries
-from services.ports import ViewStore
-from services.view_runner import TRACKING_SCHEMA, ViewRunner
+from casetrail.domain.config import Config
+from casetrail.projections import overbooking, payment_failures, procedures, service_signals
+from casetrail.projections.case_report import Row, fold_case
+from casetrail.projections.findings import Finding
+from casetrail.services.case_desk import SOURCE, CaseDesk
+from casetrail.services.case_queries import CaseQueries
+from casetrail.services.ports import ViewStore
+from casetrail.services.view_runner import TRACKING_SCHEMA, ViewRunner
 
 log = structlog.get_logger("casetrail.detectors")
 

@@ -24,9 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from domain.case import EvidenceRef, Priority
-from domain.contact import Direction, EscalationLevel, Medium, Outcome
-from services.limits import quote
+from casetrail.domain.case import EvidenceRef, Priority
+from casetrail.domain.contact import Direction, EscalationLevel, Medium, Outcome
+from casetrail.services.limits import quote
 
 # A stop-sell is recorded per date it covers, and a stay or a count this long
 # is a typo, not a plan.

@@ -15,17 +15,17 @@ from uuid import UUID
 import structlog
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from domain.config import Config
-from domain.errors import DomainError, UnknownCategory, UnknownEscalationLevel
-from services.application import CasetrailApplication
-from services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
-from services.limits import quote, short_reason
-from services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
-from services.stream_heads import StreamHeads
+from casetrail.domain.config import Config
+from casetrail.domain.errors import DomainError, UnknownCategory, UnknownEscalationLevel
+from casetrail.services.application import CasetrailApplication
+from casetrail.services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
+from casetrail.services.limits import quote, short_reason
+from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
+from casetrail.services.stream_heads import StreamHeads
 
 if TYPE_CHECKING:  # the inbound models are imported when input arrives: a read does without them
-    from services.inbound import InboundEvent
-    from services.routing import Target
+    from casetrail.services.inbound import InboundEvent
+    from casetrail.services.routing import Target
 
 __all__ = ["IngestCounts", "Ingestion", "RawInput"]
 
@@ -139,8 +139,8 @@ class Ingestion(CasetrailApplication):
         ``ledger`` is a transaction to read the stored keys and heads in, rather than the
         remembered heads and the ledger outside any write.
         """
-        from services.parsing import Invalid, parse_input
-        from services.routing import targets
+        from casetrail.services.parsing import Invalid, parse_input
+        from casetrail.services.routing import targets
 
         receipt = Receipt(datetime.now(UTC), backfill)
         prepared = PreparedBatch(number, batch)
@@ -204,7 +204,7 @@ class Ingestion(CasetrailApplication):
 
     def _check_configured(self, event: InboundEvent) -> None:
         """Categories and case escalation levels are the configuration's, whichever entrance sends them."""
-        from services.inbound import CaseCategorized, CaseEscalated, CaseOpened
+        from casetrail.services.inbound import CaseCategorized, CaseEscalated, CaseOpened
 
         if isinstance(event.data, (CaseOpened, CaseCategorized)) and event.data.category not in self.config.categories:
             raise UnknownCategory(f"data.category: {quote(event.data.category)} is not a configured category "
@@ -217,7 +217,7 @@ class Ingestion(CasetrailApplication):
 
     def _seen_before(self, prepared: PreparedBatch, receipt: Receipt, item: RawInput, event: InboundEvent,
                      stored_hash: str) -> None:
-        from services.parsing import same_body
+        from casetrail.services.parsing import same_body
 
         if same_body(event, stored_hash):
             prepared.counts.duplicates += 1

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from services.batches import RawInput
-from services.inbound import DATA_MODELS, Envelope, InboundEvent
-from services.limits import MAX_DEPTH, MAX_TEXT, quote
+from casetrail.services.batches import RawInput
+from casetrail.services.inbound import DATA_MODELS, Envelope, InboundEvent
+from casetrail.services.limits import MAX_DEPTH, MAX_TEXT, quote
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "time", "data")
 # datacontenttype is left out: absent and every JSON media type mean the same data.

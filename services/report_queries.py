@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-from projections import reports
-from projections.recorded import moment_of
-from projections.reports import CaseFacts, FactorFacts, Period
-from services.ports import ViewStore
-from services.view_runner import ViewRunner
+from casetrail.projections import reports
+from casetrail.projections.recorded import moment_of
+from casetrail.projections.reports import CaseFacts, FactorFacts, Period
+from casetrail.services.ports import ViewStore
+from casetrail.services.view_runner import ViewRunner
 
 NAMES = ("weekly", "monthly", "top-issues", "outstanding", "departments")
 DEFAULT_TOP = 6

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from projections.case_report import CaseState, Row, effort
-from projections.recorded import Recorded, instant, moment_of
-from projections.view import View
-from services.case_queries import AROUND_CASE, CaseQueries
-from services.ports import ViewCursor
+from casetrail.projections.case_report import CaseState, Row, effort
+from casetrail.projections.recorded import Recorded, instant, moment_of
+from casetrail.projections.view import View
+from casetrail.services.case_queries import AROUND_CASE, CaseQueries
+from casetrail.services.ports import ViewCursor
 
 # Bump when a row is computed differently: the view is then rebuilt from the log.
 # 2: counts and hold time are 64-bit, so sums of values inside the inbound limits fit.

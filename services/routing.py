@@ -12,14 +12,14 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from domain import ids
-from domain.booking import Booking
-from domain.case import Case
-from domain.contact import Contact
-from domain.inventory import Inventory, InventoryUpdate
-from domain.model import Aggregate
-from domain.payment import PaymentAttempt
-from services import inbound
+from casetrail.domain import ids
+from casetrail.domain.booking import Booking
+from casetrail.domain.case import Case
+from casetrail.domain.contact import Contact
+from casetrail.domain.inventory import Inventory, InventoryUpdate
+from casetrail.domain.model import Aggregate
+from casetrail.domain.payment import PaymentAttempt
+from casetrail.services import inbound
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 from eventsourcing.utils import resolve_topic
 
-from projections.recorded import Recorded
-from projections.view import View
-from services.event_mapper import upcast
-from services.ports import InboundLedger, ViewStore
+from casetrail.projections.recorded import Recorded
+from casetrail.projections.view import View
+from casetrail.services.event_mapper import upcast
+from casetrail.services.ports import InboundLedger, ViewStore
 
 TRACKING_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS casetrail_tracking ("

@@ -10,11 +10,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
-from projections.recorded import Recorded
-from projections.view import View
-from services.view_runner import ViewRunner
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.projections.recorded import Recorded
+from casetrail.projections.view import View
+from casetrail.services.view_runner import ViewRunner
 
 
 def count(cursor: Any, batch: Sequence[Recorded]) -> None:

@@ -15,11 +15,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from adapters.bootstrap import System, bootstrap
-from adapters.database import persistence_env
-from adapters.settings import Settings
-from domain.config import Config
-from services.ingestion import Ingestion, RawInput
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.database import persistence_env
+from casetrail.domain.config import Config
+from casetrail.services.ingestion import Ingestion, RawInput
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "adapters" / "samples"
 POSTGRES = os.environ.get("CASETRAIL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

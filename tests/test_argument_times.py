@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import moment
-from adapters.report_commands import _date
+from casetrail.adapters.cli.arguments import moment
+from casetrail.adapters.cli.report_commands import _date
 from tests.conftest import SCENARIOS
 from tests.test_cli import casetrail
 

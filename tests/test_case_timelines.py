@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from adapters.bootstrap import System, bootstrap
-from adapters.settings import Settings
-from domain.errors import CaseNotFound
-from projections.timeline import TIMELINE
-from services.case_queries import Moment
-from services.view_runner import ViewRunner
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.domain.errors import CaseNotFound
+from casetrail.projections.timeline import TIMELINE
+from casetrail.services.case_queries import Moment
+from casetrail.services.view_runner import ViewRunner
 from tests.conftest import all_scenario_lines, lines_of, load
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from adapters.bootstrap import System
-from domain.errors import CaseStateError
-from projections.case_report import Row
-from projections.findings import clock
+from casetrail.adapters.bootstrap import System
+from casetrail.domain.errors import CaseStateError
+from casetrail.projections.case_report import Row
+from casetrail.projections.findings import clock
 from tests.conftest import all_scenario_lines, inputs, lines_of, load
 
 

@@ -17,7 +17,7 @@ from tests.test_rejections import BAD_INPUTS
 def casetrail(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
     return subprocess.run(
-        [sys.executable, "-m", "adapters", *args], capture_output=True, text=True, cwd=cwd, env=env,
+        [sys.executable, "-m", "casetrail", *args], capture_output=True, text=True, cwd=cwd, env=env,
         input=stdin.decode() if stdin is not None else None, timeout=120, check=False,
     )
 

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from adapters.bootstrap import bootstrap
-from adapters.database import persistence_env
-from adapters.settings import Settings
 from benchmarks.traffic import generate_events
-from domain import ids
-from domain.config import Config
-from services.case_desk import SOURCE as DETECTORS
-from services.ingestion import Ingestion
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.database import persistence_env
+from casetrail.domain import ids
+from casetrail.domain.config import Config
+from casetrail.services.case_desk import SOURCE as DETECTORS
+from casetrail.services.ingestion import Ingestion
 from tests.conftest import inputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +112,7 @@ BATCH = 100  # small: many transactions, many chances to collide
 
 
 def _start_ingest(database_url: str, errors: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "adapters", "ingest", "--json", "--batch-size", str(BATCH),
+    return subprocess.Popen([sys.executable, "-m", "casetrail", "ingest", "--json", "--batch-size", str(BATCH),
                              "--database", database_url, "-"],
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors.open("wb"))
@@ -201,7 +201,7 @@ def test_ingest_processes_started_together_on_overlapping_input_each_store_every
 def test_processes_starting_together_on_a_new_store_all_start(database_url: str) -> None:
     """Each creates the store's tables and types if they are missing: one at a time."""
     # ingest, not a read: only a command that writes may create a store.
-    starting = [subprocess.Popen([sys.executable, "-m", "adapters", "ingest", "-", "--json", "--database", database_url],
+    starting = [subprocess.Popen([sys.executable, "-m", "casetrail", "ingest", "-", "--json", "--database", database_url],
                                  cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     finished = [(process.wait(timeout=120), *process.communicate()) for process in starting]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.config_file import ConfigError, load_config
+from casetrail.adapters.config_file import ConfigError, load_config
 
 
 def write(tmp_path: Path, text: str) -> str:

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
-from domain import ids
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.domain import ids
 from tests.conftest import inputs, lines_of
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from adapters.bootstrap import System
-from services.case_queries import Moment
+from casetrail.adapters.bootstrap import System
+from casetrail.services.case_queries import Moment
 from tests.conftest import lines_of, load
 
 

@@ -8,9 +8,9 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from domain.case import Case
-from domain.inventory import Inventory
-from domain.model import Provenance
+from casetrail.domain.case import Case
+from casetrail.domain.inventory import Inventory
+from casetrail.domain.model import Provenance
 
 NOW = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
 
@@ -40,7 +40,7 @@ def test_facts_appended_by_their_head_replay_into_the_same_aggregate_as_recorded
     first = Case.next_fact(stream, 0, Case.FactorAdded, provenance=facts("1"), **factor())
     second = Case.next_fact(stream, 1, Case.FactorRejected, provenance=facts("2"), **factor(rationale="on time"))
     assert (first.originator_version, second.originator_version) == (1, 2)
-    assert first.originator_topic == "domain.case:Case" and second.originator_topic is None
+    assert first.originator_topic == "casetrail.domain.case:Case" and second.originator_topic is None
     recorded = Case.record(None, stream, Case.FactorAdded, provenance=facts("1"), **factor())
     Case.record(recorded, stream, Case.FactorRejected, provenance=facts("2"), **factor(rationale="on time"))
     replayed = second.mutate(first.mutate(None))

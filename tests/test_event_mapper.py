@@ -9,8 +9,8 @@ from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
-from domain.model import Aggregate
-from services.event_mapper import JSONTranscoder, PydanticMapper
+from casetrail.domain.model import Aggregate
+from casetrail.services.event_mapper import JSONTranscoder, PydanticMapper
 
 
 class Room(Aggregate):

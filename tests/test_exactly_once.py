@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from adapters.bootstrap import System
-from projections.timeline import COLUMNS
+from casetrail.adapters.bootstrap import System
+from casetrail.projections.timeline import COLUMNS
 from tests.catch_up_worker import runners
 from tests.conftest import inputs
 

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from adapters import hotel_bookings
+from casetrail.adapters.importers import hotel_bookings
 from tests.test_cli import casetrail
 
 SLICE = Path(__file__).resolve().parent / "data" / "hotel_bookings_slice.csv.gz"

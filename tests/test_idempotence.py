@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from domain import ids
-from domain.booking import Booking
-from services.ingestion import Ingestion
+from casetrail.domain import ids
+from casetrail.domain.booking import Booking
+from casetrail.services.ingestion import Ingestion
 from tests.conftest import all_scenario_lines, inputs
 
 
@@ -49,7 +49,7 @@ def test_a_fact_before_the_one_that_creates_its_subject_starts_the_stream(ingest
     modified, step, created = ingestion.events.get(ids.booking_id("G-77"))
     assert (type(modified), type(step), type(created)) == (
         Booking.Modified, Booking.ProcedureStepRecorded, Booking.Created)
-    assert modified.originator_topic == "domain.booking:Booking"
+    assert modified.originator_topic == "casetrail.domain.booking:Booking"
     assert created.resource == "harbour:deluxe" and (step.procedure, step.step) == ("phone_booking", "confirmation_sent")
     assert ingestion.repository.get(ids.booking_id("G-77")).version == 3  # the stream replays
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters import hotel_bookings
-from adapters.import_reader import CHUNK_LINES, HotelBookingsReader
+from casetrail.adapters.importers import hotel_bookings
+from casetrail.adapters.processes.import_reader import CHUNK_LINES, HotelBookingsReader
 from tests.test_hotel_bookings import SLICE
 from tests.test_view_follower import ROOT, _children, _ends_within
 
@@ -43,7 +43,7 @@ def test_a_reader_whose_import_is_killed_ends_by_itself() -> None:
     parent = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from adapters.import_reader import HotelBookingsReader\n"
+         "from casetrail.adapters.processes.import_reader import HotelBookingsReader\n"
          "if __name__ == '__main__':\n"
          "    HotelBookingsReader(sys.argv[1]).start()\n"
          "    print('started', flush=True)\n"

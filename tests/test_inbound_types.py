@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from domain import ids
-from domain.booking import Booking
-from services.inbound import DATA_MODELS
-from services.ingestion import Ingestion
+from casetrail.domain import ids
+from casetrail.domain.booking import Booking
+from casetrail.services.inbound import DATA_MODELS
+from casetrail.services.ingestion import Ingestion
 from tests.conftest import all_scenario_lines, inputs
 
 

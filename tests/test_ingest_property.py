@@ -24,11 +24,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.database import persistence_env
-from domain.config import Config
-from services.inbound import MAX_INTEGER, MAX_REF
-from services.ingestion import Ingestion
-from services.limits import MAX_DEPTH, MAX_REASON, MAX_TEXT
+from casetrail.adapters.storage.database import persistence_env
+from casetrail.domain.config import Config
+from casetrail.services.inbound import MAX_INTEGER, MAX_REF
+from casetrail.services.ingestion import Ingestion
+from casetrail.services.limits import MAX_DEPTH, MAX_REASON, MAX_TEXT
 from tests.conftest import all_scenario_lines
 from tests.test_limits import REPORTS, run
 

@@ -7,7 +7,7 @@ import random
 import pytest
 from kafka.partitioner import DefaultPartitioner
 
-from adapters.kafka_partitioner import RememberingPartitioner, _hash
+from casetrail.adapters.kafka.partitioner import RememberingPartitioner, _hash
 
 
 class Cluster:

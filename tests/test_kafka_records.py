@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from adapters.kafka_records import record_input
-from services.parsing import Invalid, parse_event
+from casetrail.adapters.kafka.records import record_input
+from casetrail.services.parsing import Invalid, parse_event
 
 HEADERS = [("ce_specversion", b"1.0"), ("ce_id", b"pay-1"), ("ce_source", b"web:checkout"),
            ("ce_type", b"payment.failed"), ("ce_time", b"2024-05-02T10:00:00+02:00"),

@@ -14,13 +14,13 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters.cli import main
-from adapters.jsonl import _lines
-from adapters.kafka_records import record_input
-from services.batches import RawInput, batches
-from services.inbound import MAX_REF
-from services.limits import KEPT_BYTES, MAX_BATCH_BYTES, MAX_LINE_BYTES, MAX_REASON, MAX_TEXT
-from services.parsing import Invalid, parse_event
+from casetrail.adapters.cli.main import main
+from casetrail.adapters.importers.jsonl import _lines
+from casetrail.adapters.kafka.records import record_input
+from casetrail.services.batches import RawInput, batches
+from casetrail.services.inbound import MAX_REF
+from casetrail.services.limits import KEPT_BYTES, MAX_BATCH_BYTES, MAX_LINE_BYTES, MAX_REASON, MAX_TEXT
+from casetrail.services.parsing import Invalid, parse_event
 
 REPORTS = ("weekly", "monthly", "top-issues", "outstanding", "departments")
 
@@ -291,7 +291,7 @@ def test_a_kafka_poll_of_large_records_is_stored_as_batches_of_bounded_bytes() -
     import threading
     from types import SimpleNamespace
 
-    from adapters.kafka_consumer import InboundConsumer
+    from casetrail.adapters.kafka.consumer import InboundConsumer
 
     value = b"v" * (MAX_LINE_BYTES - 100)
     polled = {"events-0": [SimpleNamespace(topic="events", partition=0, offset=n, key=None, value=value, headers=[])

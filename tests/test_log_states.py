@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from adapters.bootstrap import System
 from benchmarks.ingest_memory import line_at_the_limit
-from services.limits import MAX_PAGE_BYTES
+from casetrail.adapters.bootstrap import System
+from casetrail.services.limits import MAX_PAGE_BYTES
 from tests.conftest import all_scenario_lines, inputs, load
 
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LIBRARY_AND_OWN_LINES = """
 import logging, sys
 import structlog
-from adapters.logs import configure_logging
+from casetrail.adapters.logs import configure_logging
 configure_logging(sys.argv[1])
 logging.getLogger("kafka").setLevel(logging.INFO)  # a library may set a level of its own
 try:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters import hotel_bookings
-from adapters.bootstrap import System, bootstrap
-from adapters.settings import Settings
-from services import detection
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.importers import hotel_bookings
+from casetrail.adapters.settings import Settings
+from casetrail.services import detection
 from tests.conftest import all_scenario_lines, inputs
 from tests.test_hotel_bookings import SLICE
 from tests.test_view_follower import ROOT, _alive, _children, _ends_within
@@ -56,8 +56,8 @@ def test_a_helper_whose_parent_is_killed_ends_by_itself(sqlite_url: str) -> None
     parent = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from adapters.night_helper import ProcessNightHelper\n"
-         "from adapters.settings import Settings\n"
+         "from casetrail.adapters.processes.night_helper import ProcessNightHelper\n"
+         "from casetrail.adapters.settings import Settings\n"
          "if __name__ == '__main__':\n"
          "    helper = ProcessNightHelper(Settings(database_url=sys.argv[1]))\n"
          "    print(helper.overbookings([]).result(), *helper._pool._processes, flush=True)\n"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
 from tests.conftest import all_scenario_lines, inputs
 
 LINES = all_scenario_lines()

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from adapters import output
+from casetrail.adapters.cli import output
 from tests.conftest import SCENARIOS, lines_of
 from tests.test_cli import casetrail
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.reports import CaseFacts, Period, period_report, split
+from casetrail.projections.reports import CaseFacts, Period, period_report, split
 from tests.test_cli import casetrail
 from tests.test_reports import report
 

@@ -17,9 +17,9 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
-from adapters.database import persistence_env
-from domain.config import Config
-from services.ingestion import Ingestion
+from casetrail.adapters.storage.database import persistence_env
+from casetrail.domain.config import Config
+from casetrail.services.ingestion import Ingestion
 from tests.conftest import inputs
 from tests.test_concurrent_writers import holds
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.bootstrap import System
-from domain.errors import DomainError
+from casetrail.adapters.bootstrap import System
+from casetrail.domain.errors import DomainError
 from tests.conftest import SCENARIOS, inputs, lines_of, load
 from tests.test_cli import casetrail
 

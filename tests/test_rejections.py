@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from services.ingestion import Ingestion
+from casetrail.services.ingestion import Ingestion
 from tests.conftest import inputs, lines_of
 
 VALID = json.loads(lines_of("01-overbooking-after-stop-sell.jsonl")[0])  # an inventory.set

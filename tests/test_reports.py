@@ -10,10 +10,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
-from services.report_queries import ReportQueries
-from services.view_runner import ViewRunner
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.services.report_queries import ReportQueries
+from casetrail.services.view_runner import ViewRunner
 from tests.conftest import SCENARIOS, lines_of
 from tests.test_cli import casetrail
 

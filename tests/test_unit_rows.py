@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from adapters.bootstrap import System
-from domain.config import Config
-from projections.case_report import Row
-from services import detection
-from services.case_queries import SELECT
+from casetrail.adapters.bootstrap import System
+from casetrail.domain.config import Config
+from casetrail.projections.case_report import Row
+from casetrail.services import detection
+from casetrail.services.case_queries import SELECT
 from tests.conftest import all_scenario_lines, lines_of, load
 from tests.unit.rows import Log, night_facts
 

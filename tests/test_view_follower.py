@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
-from adapters.view_follower import ViewFollower
-from projections.findings import Finding
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.processes.view_follower import ViewFollower
+from casetrail.adapters.settings import Settings
+from casetrail.projections.findings import Finding
 from tests.conftest import all_scenario_lines, inputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,9 +79,9 @@ def _start_parent(database_url: str, then: str) -> tuple[subprocess.Popen[bytes]
     parent = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from adapters.logs import configure_logging\n"
-         "from adapters.settings import Settings\n"
-         "from adapters.view_follower import ViewFollower\n"
+         "from casetrail.adapters.logs import configure_logging\n"
+         "from casetrail.adapters.settings import Settings\n"
+         "from casetrail.adapters.processes.view_follower import ViewFollower\n"
          "configure_logging()\n"
          "follower = ViewFollower(Settings(database_url=sys.argv[1]))\n"
          "follower.start()\n"

@@ -83,7 +83,7 @@ def read_all(bootstrap: str, topic: str, idle_ms: int = 3000) -> list[tuple[int,
 def start_member(command: str, database_url: str, bootstrap: str, *args: str) -> subprocess.Popen[bytes]:
     """``casetrail consume`` or ``casetrail relay`` as its own process, as it runs in production."""
     return subprocess.Popen(
-        [sys.executable, "-m", "adapters", command, *args], cwd=ROOT,
+        [sys.executable, "-m", "casetrail", command, *args], cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "CASETRAIL_DATABASE": database_url,
              "CASETRAIL_KAFKA_BOOTSTRAP": bootstrap, "CASETRAIL_LOG_LEVEL": "warning"},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -16,11 +16,11 @@ from cloudevents.core.bindings.kafka import to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
-from adapters.bootstrap import System, bootstrap
-from adapters.kafka_consumer import InboundConsumer, rejected_topic
-from adapters.kafka_records import REASON_HEADER
-from adapters.kafka_topics import KafkaSettings
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.kafka.consumer import InboundConsumer, rejected_topic
+from casetrail.adapters.kafka.records import REASON_HEADER
+from casetrail.adapters.kafka.topics import KafkaSettings
+from casetrail.adapters.settings import Settings
 from tests.conftest import SCENARIOS, inputs, lines_of
 from tests.integration.conftest import SESSION_TIMEOUT_MS, committed, produce, read_all, start_member, wait_for
 from tests.test_exactly_once import contact_events
@@ -164,7 +164,7 @@ def test_a_consumer_killed_five_times_stores_every_valid_record_once_and_every_i
 
         assert stored() == len(valid)
         # One stored event per record (the detectors add case events beside them).
-        assert system.view_store.query("SELECT count(*) FROM casetrail_events WHERE topic LIKE 'domain.contact:%'"
+        assert system.view_store.query("SELECT count(*) FROM casetrail_events WHERE topic LIKE 'casetrail.domain.contact:%'"
                                        ) == [(len(valid),)]
         rejects = system.ingestion.ledger.rejected_inputs()
         assert sorted(r.raw for r in rejects) == sorted(invalid)
@@ -221,7 +221,7 @@ def test_a_consumer_whose_database_connections_are_cut_stores_every_record_once(
     assert stored() == len(valid)
     checked = bootstrap(Settings(database_url=postgres_url))
     try:
-        assert checked.view_store.query("SELECT count(*) FROM casetrail_events WHERE topic LIKE 'domain.contact:%'"
+        assert checked.view_store.query("SELECT count(*) FROM casetrail_events WHERE topic LIKE 'casetrail.domain.contact:%'"
                                         ) == [(len(valid),)]
         assert checked.catch_up() == 0
     finally:

@@ -12,8 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
 from tests.integration.conftest import start_member, wait_for
 
 # Generous bounds for a shared machine; the commands take about half of them.

@@ -8,9 +8,9 @@ import signal
 import time
 from itertools import pairwise
 
-from adapters.bootstrap import bootstrap
-from adapters.kafka_relay import POSITION_HEADER
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.kafka.relay import POSITION_HEADER
+from casetrail.adapters.settings import Settings
 from tests.conftest import all_scenario_lines, inputs
 from tests.integration.conftest import read_all, start_member, wait_for
 from tests.test_exactly_once import contact_events

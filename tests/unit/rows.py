@@ -18,19 +18,19 @@ from uuid import UUID
 
 import orjson
 
-from domain import ids
-from domain.case import Case
-from domain.config import Departments
-from domain.model import Aggregate
-from projections import overbooking
-from projections.case_report import Row
-from projections.recorded import Recorded, moment_of
-from projections.timeline import COLUMNS, entry_row
-from services.batches import Receipt
-from services.event_mapper import JSONTranscoder, PydanticMapper
-from services.parsing import Invalid, parse_event
-from services.routing import targets
-from services.view_runner import decode
+from casetrail.domain import ids
+from casetrail.domain.case import Case
+from casetrail.domain.config import Departments
+from casetrail.domain.model import Aggregate
+from casetrail.projections import overbooking
+from casetrail.projections.case_report import Row
+from casetrail.projections.recorded import Recorded, moment_of
+from casetrail.projections.timeline import COLUMNS, entry_row
+from casetrail.services.batches import Receipt
+from casetrail.services.event_mapper import JSONTranscoder, PydanticMapper
+from casetrail.services.parsing import Invalid, parse_event
+from casetrail.services.routing import targets
+from casetrail.services.view_runner import decode
 
 ZONE = "+07:00"  # the stories' local time, unless one says otherwise
 DAY = "2024-06-21"

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from domain import ids
-from domain.case import Case
-from domain.errors import CaseStateError
-from domain.lifecycle import Lifecycle, StatusChange, lifecycle
-from domain.model import Provenance
-from projections.case_report import Row, case_summary, effort, fold_case, proactive
-from projections.recorded import moment_of
-from services.case_queries import Moment
+from casetrail.domain import ids
+from casetrail.domain.case import Case
+from casetrail.domain.errors import CaseStateError
+from casetrail.domain.lifecycle import Lifecycle, StatusChange, lifecycle
+from casetrail.domain.model import Provenance
+from casetrail.projections.case_report import Row, case_summary, effort, fold_case, proactive
+from casetrail.projections.recorded import moment_of
+from casetrail.services.case_queries import Moment
 from tests.unit.rows import DAY, Log, at, utc
 
 CASE = "ZD-1"

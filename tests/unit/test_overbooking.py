@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from domain.config import Departments, Windows
-from projections import overbooking
-from projections.findings import Finding
+from casetrail.domain.config import Departments, Windows
+from casetrail.projections import overbooking
+from casetrail.projections.findings import Finding
 from tests.unit.rows import Log, at, night_facts, utc
 
 RESOURCE, NIGHT = "seaside:standard", "2024-06-22"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from domain.config import Windows
-from projections import payment_failures, service_signals
-from projections.findings import Finding
+from casetrail.domain.config import Windows
+from casetrail.projections import payment_failures, service_signals
+from casetrail.projections.findings import Finding
 from tests.unit.rows import Log, at, contact_rows_of, payment_failures_of, utc
 
 # --- repeated_payment_failure: 3 failures of one party within 15 minutes --------------------------------------

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from domain.config import Config, Procedure, ProcedureStep
-from projections import procedures
-from projections.findings import Finding
+from casetrail.domain.config import Config, Procedure, ProcedureStep
+from casetrail.projections import procedures
+from casetrail.projections.findings import Finding
 from tests.unit.rows import Log, at, utc
 
 # The default phone_booking procedure: read_back within 10 min, confirmation_sent within 60 min.

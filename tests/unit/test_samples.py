@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from domain.config import Config
-from projections import overbooking, payment_failures, procedures, service_signals
+from casetrail.domain.config import Config
+from casetrail.projections import overbooking, payment_failures, procedures, service_signals
 from tests.unit.rows import Log, contact_rows_of, night_facts, payment_failures_of
 
 SAMPLES = Path(__file__).resolve().parents[2] / "adapters" / "samples"

@@ -14,16 +14,16 @@ import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from adapters.child_process import exit_with_parent
-from adapters.config_file import load_config
-from adapters.database import open_view_store
-from adapters.interpreter import tune_for_batches
-from adapters.logs import configure_logging
-from adapters.settings import Settings
-from domain.config import Config
-from projections.findings import Finding
-from services.case_queries import CaseQueries
-from services.detection import Run, overbookings
+from casetrail.adapters.cli.interpreter import tune_for_batches
+from casetrail.adapters.config_file import load_config
+from casetrail.adapters.logs import configure_logging
+from casetrail.adapters.processes.child_process import exit_with_parent
+from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.database import open_view_store
+from casetrail.domain.config import Config
+from casetrail.projections.findings import Finding
+from casetrail.services.case_queries import CaseQueries
+from casetrail.services.detection import Run, overbookings
 
 # What the helper process reads with, set once when it starts.
 _reading: tuple[CaseQueries, Config] | None = None

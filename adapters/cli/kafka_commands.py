@@ -9,10 +9,10 @@ from typing import Any
 
 import structlog
 
-from adapters.bootstrap import bootstrap
-from adapters.kafka_relay import Relay, RelayTopics
-from adapters.kafka_topics import KafkaSettings
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.kafka.relay import Relay, RelayTopics
+from casetrail.adapters.kafka.topics import KafkaSettings
+from casetrail.adapters.settings import Settings
 
 log = structlog.get_logger("casetrail.kafka")
 
@@ -58,7 +58,7 @@ def stop_on_signals() -> threading.Event:
 
 
 def run_consume(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.kafka_consumer import InboundConsumer, Stopped  # kafka: only for the commands that use it
+    from casetrail.adapters.kafka.consumer import InboundConsumer, Stopped  # kafka: only for the commands that use it
 
     stop = stop_on_signals()
     kafka = KafkaSettings.from_environment(session_timeout_ms=args.session_timeout_ms)

@@ -7,10 +7,10 @@ import sys
 from functools import partial
 from typing import Any
 
-from adapters.bootstrap import bootstrap
-from adapters.output import Column, Part, duration, plural, print_json, say, show_table, utc_text
-from adapters.settings import Settings
-from services.case_queries import Moment
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.output import Column, Part, duration, plural, print_json, say, show_table, utc_text
+from casetrail.adapters.settings import Settings
+from casetrail.services.case_queries import Moment
 
 
 def cases(args: argparse.Namespace, settings: Settings) -> int:

@@ -20,8 +20,8 @@ from psycopg.errors import DuplicateObject
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
-from services.limits import MAX_PAGE_BYTES
-from services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
+from casetrail.services.limits import MAX_PAGE_BYTES
+from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 
 # As the library retries its reads and writes: a pooled connection the server closed after
 # the pool's check fails the attempt, and the next one takes a fresh connection.

@@ -5,7 +5,7 @@ only after that transaction and after the batch's rejects are on the
 dead-letter topic, so a crash anywhere redelivers the batch; redelivered
 records are duplicates by their ``(source, id)``, never second events.
 The views and detectors follow the log in a process of their own
-(``adapters.view_follower``), so storing never waits for them.
+(``adapters.processes.view_follower``), so storing never waits for them.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from adapters.bootstrap import System
-from adapters.kafka_records import RecordInput, record_input, rejected_headers
-from adapters.kafka_topics import KafkaSettings, ensure_topics
-from adapters.outages import DATABASE_ERRORS, FIRST_BACKOFF_S, first_line, next_backoff
-from adapters.view_follower import ViewFollower
-from services.batches import IngestCounts, PreparedBatch, RawInput, batches
-from services.ports import RejectedInput
+from casetrail.adapters.bootstrap import System
+from casetrail.adapters.kafka.records import RecordInput, record_input, rejected_headers
+from casetrail.adapters.kafka.topics import KafkaSettings, ensure_topics
+from casetrail.adapters.processes.view_follower import ViewFollower
+from casetrail.adapters.storage.outages import DATABASE_ERRORS, FIRST_BACKOFF_S, first_line, next_backoff
+from casetrail.services.batches import IngestCounts, PreparedBatch, RawInput, batches
+from casetrail.services.ports import RejectedInput
 
 log = structlog.get_logger("casetrail.consume")
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.utils import get_topic
 
-from adapters.view_stores import PostgresViewStore, SQLiteViewStore
+from casetrail.adapters.storage.view_stores import PostgresViewStore, SQLiteViewStore
 
 DEFAULT_DATABASE = "sqlite:///./casetrail.db"
 
@@ -87,7 +87,7 @@ def _sqlite_env(url: str) -> dict[str, str]:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or len(url) == len(prefix):
         raise DatabaseURLError(f"database: expected sqlite:///PATH, got {url!r}")
-    from adapters.sqlite_store import SQLiteLedgerRecorder
+    from casetrail.adapters.storage.sqlite_store import SQLiteLedgerRecorder
 
     path = Path(url[len(prefix):])
     if not path.parent.is_dir():
@@ -101,7 +101,7 @@ def _sqlite_env(url: str) -> dict[str, str]:
 
 
 def _postgres_env(url: str) -> dict[str, str]:
-    from adapters.postgres_store import PostgresLedgerRecorder
+    from casetrail.adapters.storage.postgres_store import PostgresLedgerRecorder
 
     parts = urlsplit(url)
     dbname = parts.path.lstrip("/")

@@ -17,8 +17,8 @@ from typing import Any
 
 import orjson
 
-from services.batches import RawInput
-from services.limits import KEPT_BYTES, MAX_LINE_BYTES, TooLong
+from casetrail.services.batches import RawInput
+from casetrail.services.limits import KEPT_BYTES, MAX_LINE_BYTES, TooLong
 
 CE_PREFIX = "ce_"
 CONTENT_TYPE = "content-type"

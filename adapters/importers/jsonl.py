@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from services.batches import RawInput
-from services.limits import KEPT_BYTES, MAX_LINE_BYTES, TooLong
+from casetrail.services.batches import RawInput
+from casetrail.services.limits import KEPT_BYTES, MAX_LINE_BYTES, TooLong
 
 
 class InputError(OSError):

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter, ValidationError
 
-from adapters.bootstrap import bootstrap
-from adapters.output import Column, csv_row, plural, print_json, show_table
-from adapters.settings import Settings
-from services.report_queries import DEFAULT_TOP, NAMES
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.output import Column, csv_row, plural, print_json, show_table
+from casetrail.adapters.settings import Settings
+from casetrail.services.report_queries import DEFAULT_TOP, NAMES
 
 
 def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
@@ -110,7 +110,7 @@ def _top(by_category: dict[str, dict[str, int]]) -> str | None:
 
 def _date(text: str) -> date:
     """A day given on the command line, parsed as the inbound contract parses a service date."""
-    from services.inbound import Date
+    from casetrail.services.inbound import Date
 
     try:
         return TypeAdapter(Date).validate_python(text)

@@ -75,7 +75,7 @@ class PostgresViewStore:
         import psycopg
         from psycopg import sql as pgsql
 
-        from adapters.postgres_store import lock_schema
+        from casetrail.adapters.storage.postgres_store import lock_schema
 
         conn = psycopg.connect(**self._conninfo, autocommit=True)
         with conn.transaction(), conn.cursor() as cursor:  # under the lock every process creates a schema with
@@ -104,7 +104,7 @@ class PostgresViewStore:
         # CREATE TABLE/INDEX IF NOT EXISTS beside the same statement in another process fails
         # on the catalogue's unique index: the log's recorder takes the same lock.
         with self.transaction() as cursor:
-            from adapters.postgres_store import lock_schema
+            from casetrail.adapters.storage.postgres_store import lock_schema
 
             lock_schema(cursor._cursor, self._schema)
             yield cursor

@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from adapters.bootstrap import System, bootstrap
-from adapters.config_file import load_config
-from adapters.output import say
-from adapters.settings import Settings
-from domain.errors import UnknownEscalationLevel
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.cli.output import say
+from casetrail.adapters.config_file import load_config
+from casetrail.adapters.settings import Settings
+from casetrail.domain.errors import UnknownEscalationLevel
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],

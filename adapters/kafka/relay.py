@@ -20,18 +20,18 @@ import orjson
 import structlog
 from eventsourcing.persistence import StoredEvent
 
-from adapters.kafka_topics import KafkaSettings, ensure_topics
-from adapters.outages import FIRST_BACKOFF_S, next_backoff
-from projections.case_report import Row, case_summary, fold_case
-from projections.recorded import Recorded, instant, rfc3339
-from projections.timeline import entry_row, inbound_data
-from projections.view import View
-from services.view_runner import ViewRunner, decode
+from casetrail.adapters.kafka.topics import KafkaSettings, ensure_topics
+from casetrail.adapters.storage.outages import FIRST_BACKOFF_S, next_backoff
+from casetrail.projections.case_report import Row, case_summary, fold_case
+from casetrail.projections.recorded import Recorded, instant, rfc3339
+from casetrail.projections.timeline import entry_row, inbound_data
+from casetrail.projections.view import View
+from casetrail.services.view_runner import ViewRunner, decode
 
 if TYPE_CHECKING:  # kafka is imported when a relay starts: the parser only needs RelayTopics from here
     from kafka.producer.future import FutureRecordMetadata
 
-    from adapters.bootstrap import System
+    from casetrail.adapters.bootstrap import System
 
 log = structlog.get_logger("casetrail.relay")
 
@@ -63,7 +63,7 @@ class Relay:
         self.topics = topics
         from kafka import KafkaProducer
 
-        from adapters.kafka_partitioner import RememberingPartitioner
+        from casetrail.adapters.kafka.partitioner import RememberingPartitioner
 
         self.stop = stop or threading.Event()
         ensure_topics(kafka, [topics.events, topics.cases, topics.alerts])

@@ -16,8 +16,8 @@ import signal
 from collections.abc import Iterator
 from multiprocessing.sharedctypes import Synchronized
 
-from adapters import hotel_bookings
-from adapters.child_process import exit_with_parent
+from casetrail.adapters.importers import hotel_bookings
+from casetrail.adapters.processes.child_process import exit_with_parent
 
 CHUNK_LINES = 5_000
 # Chunks waiting to be stored: a bound on the memory they take, a few megabytes each. The

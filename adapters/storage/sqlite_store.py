@@ -18,8 +18,8 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore, SQLiteTransaction
 
-from services.limits import MAX_PAGE_BYTES
-from services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
+from casetrail.services.limits import MAX_PAGE_BYTES
+from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 
 LOOKUP_CHUNK = 400
 

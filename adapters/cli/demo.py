@@ -8,11 +8,11 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
-from adapters.bootstrap import System, bootstrap
-from adapters.case_commands import factor_decision
-from adapters.jsonl import read_inputs
-from adapters.output import plural, print_json, say
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.cli.case_commands import factor_decision
+from casetrail.adapters.cli.output import plural, print_json, say
+from casetrail.adapters.importers.jsonl import read_inputs
+from casetrail.adapters.settings import Settings
 
 DEMO_FILE = "casetrail-demo.db"
 # Above this many cases, a scenario's helpdesk cases are summed up by category.
@@ -20,7 +20,7 @@ LISTED_CASES = 5
 
 
 def sample_names() -> list[str]:
-    return sorted(entry.name for entry in files("adapters").joinpath("samples").iterdir()
+    return sorted(entry.name for entry in files("casetrail.adapters").joinpath("samples").iterdir()
                   if entry.name.endswith(".jsonl"))
 
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         seen: set[str] = set()
         for name in sample_names():
-            with as_file(files("adapters").joinpath("samples", name)) as path:
+            with as_file(files("casetrail.adapters").joinpath("samples", name)) as path:
                 counts = system.ingestion.ingest(read_inputs([str(path)]), backfill=True)
             system.catch_up()
             found = [c for c in system.cases.list_cases() if c["case_ref"] not in seen]

@@ -7,13 +7,13 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from adapters.bootstrap import bootstrap
-from adapters.exit_status import EXIT_OK, EXIT_REJECTED
-from adapters.output import print_json
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.exit_status import EXIT_OK, EXIT_REJECTED
+from casetrail.adapters.cli.output import print_json
+from casetrail.adapters.settings import Settings
 
 if TYPE_CHECKING:
-    from services.ingestion import IngestCounts
+    from casetrail.services.ingestion import IngestCounts
 
 
 def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
@@ -32,9 +32,9 @@ def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 
-    from adapters.import_reader import HotelBookingsReader
-    from adapters.view_follower import ViewFollower
-    from services.ingestion import RawInput
+    from casetrail.adapters.processes.import_reader import HotelBookingsReader
+    from casetrail.adapters.processes.view_follower import ViewFollower
+    from casetrail.services.ingestion import RawInput
 
     reader = HotelBookingsReader(args.path, args.rows)
     rows = reader.start()

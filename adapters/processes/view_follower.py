@@ -25,11 +25,11 @@ from multiprocessing.synchronize import Event
 
 import structlog
 
-from adapters.bootstrap import bootstrap
-from adapters.interpreter import tune_for_batches
-from adapters.logs import configure_logging
-from adapters.outages import DATABASE_ERRORS, FIRST_BACKOFF_S, first_line, next_backoff
-from adapters.settings import Settings
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.interpreter import tune_for_batches
+from casetrail.adapters.logs import configure_logging
+from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.outages import DATABASE_ERRORS, FIRST_BACKOFF_S, first_line, next_backoff
 
 log = structlog.get_logger("casetrail.views")
 

@@ -1,3 +1,0 @@
-from adapters.cli import entry_point
-
-entry_point()

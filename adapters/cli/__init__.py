@@ -1,0 +1,1 @@
+"""The ``casetrail`` command: ``main`` parses, one module a command group runs."""

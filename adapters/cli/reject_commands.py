@@ -1,0 +1,54 @@
+"""``casetrail rejects``: the rejected inputs with their reasons, kept byte for byte."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+from typing import Any
+
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.exit_status import EXIT_OK
+from casetrail.adapters.cli.output import Column, plural, print_json, show_table, utc_text
+from casetrail.adapters.settings import Settings
+from casetrail.services.ports import RejectedInput
+
+
+def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    rejects = commands.add_parser("rejects", parents=[common], help="list rejected inputs with their reasons")
+    rejects.add_argument("--json", action="store_true", help="print one JSON document")
+    rejects.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    system = bootstrap(settings)
+    try:
+        found = system.ingestion.ledger.rejected_inputs()
+    finally:
+        system.close()
+    if args.json:
+        print_json([reject_document(r) for r in found])
+        return EXIT_OK
+    columns = [Column("received"), Column("entrance", key=True), Column("reason"), Column("input")]
+    show_table(plural(len(found), "rejected input"), columns,
+               [[utc_text(r.received_at), r.entrance, r.reason, _preview(r.raw.decode("utf-8", "replace"))]
+                for r in found])
+    return EXIT_OK
+
+
+def _preview(raw: str, length: int = 80) -> str:
+    return raw if len(raw) <= length else raw[:length] + "…"
+
+
+def reject_document(reject: RejectedInput) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "received_at": utc_text(reject.received_at),
+        "entrance": reject.entrance,
+        "reason": reject.reason,
+        "raw": reject.raw.decode("utf-8", "replace"),
+    }
+    try:
+        reject.raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # The text above replaced what was not UTF-8; these are the exact bytes.
+        document["raw_base64"] = base64.b64encode(reject.raw).decode()
+    return document

@@ -1,0 +1,1 @@
+"""Files that become inbound events: JSON Lines input and the hotel booking data set."""

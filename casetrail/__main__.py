@@ -1,0 +1,3 @@
+from casetrail.adapters.cli.main import entry_point
+
+entry_point()
