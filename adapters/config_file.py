@@ -10,11 +10,10 @@ import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from casetrail.domain.config import EVENT_TYPES, Config
+if TYPE_CHECKING:  # imported once a file is read: without one, a read needs no pydantic
+    from casetrail.domain.config import Config
 
 
 class ConfigError(ValueError):
@@ -22,6 +21,10 @@ class ConfigError(ValueError):
 
 
 def load_config(path: str | None) -> Config:
+    from pydantic import ValidationError
+
+    from casetrail.domain.config import EVENT_TYPES, Config
+
     if path is None:
         return Config()
     try:
