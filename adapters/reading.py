@@ -30,7 +30,9 @@ from casetrail.services.report_queries import ReportQueries
 if TYPE_CHECKING:
     import psycopg
 
-LOG_TABLE = "stored_events"
+# The log's table as eventsourcing names it: on PostgreSQL after the application (services.application).
+SQLITE_LOG = "stored_events"
+POSTGRES_LOG = "casetrail_events"
 # How often a read that waits for the views looks at their positions again.
 POLL_S = 0.05
 
@@ -43,7 +45,7 @@ class SQLiteReading:
             raise DatabaseUnavailable(f"database: no such database {path}")
         self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
                                      isolation_level=None, check_same_thread=False)
-        if LOG_TABLE not in self.tables():
+        if SQLITE_LOG not in self.tables():
             self._conn.close()
             raise DatabaseUnavailable(f"database: no casetrail store in {path}")
 
@@ -54,7 +56,7 @@ class SQLiteReading:
         return {row[0] for row in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     def log_head(self) -> int:
-        return int(self.query(f"SELECT max(rowid) FROM {LOG_TABLE}")[0][0] or 0)
+        return int(self.query(f"SELECT max(rowid) FROM {SQLITE_LOG}")[0][0] or 0)
 
     def rejected_inputs(self) -> list[RejectedInput]:
         return [RejectedInput(datetime.fromisoformat(r[0]), r[1], r[2], bytes(r[3])) for r in self.query(
@@ -89,7 +91,7 @@ class PostgresReading:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
 
     def log_head(self) -> int:
-        return int(self.query(f"SELECT max(notification_id) FROM {LOG_TABLE}")[0][0] or 0)
+        return int(self.query(f"SELECT max(notification_id) FROM {POSTGRES_LOG}")[0][0] or 0)
 
     def rejected_inputs(self) -> list[RejectedInput]:
         return [RejectedInput(r[0], r[1], r[2], bytes(r[3])) for r in self.query(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from casetrail.adapters.cli.exit_status import EXIT_OK, EXIT_REJECTED
 from casetrail.adapters.cli.arguments import positive_int
+from casetrail.adapters.cli.exit_status import EXIT_OK, EXIT_REJECTED
 from casetrail.adapters.cli.output import print_json
 from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.settings import Settings
