@@ -7,7 +7,6 @@ bytes that are not UTF-8, the byte offset).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,8 @@ class ConfigError(ValueError):
 
 
 def load_config(path: str | None) -> Config:
+    import tomllib
+
     from pydantic import ValidationError
 
     from casetrail.domain.config import EVENT_TYPES, Config

@@ -25,10 +25,11 @@ from casetrail.domain.escalation import DEFAULT_LEVELS
 from casetrail.services import tracking
 from casetrail.services.case_queries import CaseQueries
 from casetrail.services.ports import RejectedInput
-from casetrail.services.report_queries import ReportQueries
 
 if TYPE_CHECKING:
     import psycopg
+
+    from casetrail.services.report_queries import ReportQueries
 
 # The log's table as eventsourcing names it: on PostgreSQL after the application (services.application).
 SQLITE_LOG = "stored_events"
@@ -107,7 +108,13 @@ class Reader:
     def __init__(self, store: SQLiteReading | PostgresReading, escalation_levels: tuple[str, ...]) -> None:
         self.store = store
         self.cases = CaseQueries(store, escalation_levels)
-        self.reports = ReportQueries(store)
+
+    @property
+    def reports(self) -> ReportQueries:
+        # Imported by the reports alone: their statistics take longer to import than a case report takes.
+        from casetrail.services.report_queries import ReportQueries
+
+        return ReportQueries(self.store)
 
     def lag(self) -> tracking.Lag:
         """The read models' positions beside the log's head; ViewsNotBuilt if there are none to read."""

@@ -95,9 +95,10 @@ def main() -> None:
             table.add_row(f"case --json in that store, {label}",
                           f"p50 {data.case_p50_ms:.1f} ms, p95 {data.case_p95_ms:.1f} ms", "", "", "")
     if "case" in parts:
-        # On a SQLite store of the hotel data set of its own; beside the interpreter's start and one query.
-        for row in table_rows(measure_case_latency(), "SQLite"):
-            table.add_row(*row)
+        # On a store of the hotel data set of its own; beside the interpreter's start and one query.
+        for kind, label in STORES:
+            for row in table_rows(measure_case_latency(kind), label):
+                table.add_row(*row)
     if "kafka" in parts:
         kafka = measure_kafka(generate_events(args.kafka_events))
         table.add_row(f"consume {kafka.events:,} events from Kafka into PostgreSQL (Tansu broker)",
