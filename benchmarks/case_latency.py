@@ -41,6 +41,35 @@ class CaseLatencyFigures:
     report_ms: tuple[float, float]  # in process
     rows_ms: tuple[float, float]  # one query reading the rows the report's timeline shows
     entries: tuple[int, int]  # the timelines' median and largest length
+    stages_ms: dict[str, float]  # where a command's time goes: the median of each stage
+
+
+# One command's stages, timed inside it: what `case --json` imports and does, in its order.
+STAGES = """
+import sys, time
+started = time.perf_counter()
+import casetrail.adapters.cli.main, casetrail.adapters.cli.case_commands
+marks = {"casetrail's modules": time.perf_counter()}
+if not sys.argv[1].startswith("sqlite"):
+    import psycopg
+    marks["psycopg"] = time.perf_counter()
+import contextlib, io, json
+from casetrail.adapters.reading import open_reader
+from casetrail.adapters.settings import Settings
+reader = open_reader(Settings(database_url=sys.argv[1]))
+reader.lag()
+marks["open the store, read the positions"] = time.perf_counter()
+report = reader.cases.case_report(sys.argv[2])
+marks["the case report"] = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    casetrail.adapters.cli.case_commands.print_json(report)
+marks["the JSON"] = time.perf_counter()
+reader.close()
+before = started
+for name, at in marks.items():
+    marks[name], before = (at - before) * 1000, at
+print(json.dumps(marks))
+"""
 
 
 def measure_case_latency(kind: str = "sqlite", url: str | None = None, path: Path = DATA_SET,
@@ -67,7 +96,17 @@ def _measure(url: str, cases: int) -> CaseLatencyFigures:
         reader.close()
     command, python = _commands(url, refs)
     return CaseLatencyFigures(len(refs), _p50_p95(command), _p50_p95(python), _p50_p95(report), _p50_p95(rows),
-                              (int(statistics.median(entries)), max(entries)))
+                              (int(statistics.median(entries)), max(entries)), _stages(url, refs))
+
+
+def _stages(url: str, refs: list[str]) -> dict[str, float]:
+    """The median of each stage of a command, over the cases (the interpreter's start is the baseline's)."""
+    timed: dict[str, list[float]] = {}
+    for ref in refs:
+        done = subprocess.run([sys.executable, "-c", STAGES, url, ref], capture_output=True, check=True, text=True)
+        for stage, ms in json.loads(done.stdout).items():
+            timed.setdefault(stage, []).append(ms)
+    return {stage: statistics.median(ms) for stage, ms in timed.items()}
 
 
 def _in_process(reader: Reader, refs: list[str]) -> tuple[list[float], list[float], list[int]]:
@@ -139,6 +178,8 @@ def table_rows(figures: CaseLatencyFigures, label: str) -> list[tuple[str, str, 
          f"p50 {report[0]:.1f} ms, p95 {report[1]:.1f} ms",
          f"p50 {rows[0]:.1f} ms, p95 {rows[1]:.1f} ms: one query reading the timeline's rows",
          f"{report[1] / rows[1]:.1f}", "p95 ≤ 3×"),
+        (f"where case --json's time goes after the interpreter's start (medians), {label}",
+         ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in figures.stages_ms.items()), "", "", ""),
     ]
 
 
