@@ -187,3 +187,23 @@ def _tracking(url: str) -> list[tuple[Any, ...]]:
         return sorted(reader.store.query("SELECT view, position, version FROM casetrail_tracking"))
     finally:
         reader.close()
+
+
+def test_the_writers_leave_the_views_and_detectors_current(database_url: str) -> None:
+    def current() -> bool:
+        reader = open_reader(Settings(database_url=database_url))
+        try:
+            lag = reader.lag()
+        finally:
+            reader.close()
+        return lag.behind == 0 and lag.head > 0
+
+    slice_of_data_set = ROOT / "tests" / "data" / "hotel_bookings_slice.csv.gz"
+    imported = run(database_url, "import", "hotel-bookings", str(slice_of_data_set), "--rows", "300")
+    assert imported.returncode == 0, imported.stderr
+    assert current(), "import"
+    assert run(database_url, "ingest", "--backfill", str(SCENARIOS / FIRST)).returncode == 0
+    assert current(), "ingest"
+    case_ref = json.loads(run(database_url, "cases", "--category", "overbooking", "--json").stdout)[0]["case_ref"]
+    assert run(database_url, "resolve", case_ref, "--resolution", "relocated", "--by", "lead-7").returncode == 0
+    assert current(), "a lead's decision"
