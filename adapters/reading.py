@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.database import (
     DatabaseUnavailable,
-    check_postgres_store,
     connect_postgres,
+    no_postgres_store,
     store_env,
 )
 from casetrail.domain.escalation import DEFAULT_LEVELS
@@ -77,9 +77,10 @@ class PostgresReading:
         self._conn: psycopg.Connection[tuple[Any, ...]] = connect_postgres(
             env, autocommit=True, options="-c default_transaction_read_only=on -c plan_cache_mode=force_custom_plan")
         try:
-            check_postgres_store(self._conn, env)
             self._conn.execute(pgsql.SQL("SET search_path TO {}").format(
                 pgsql.Identifier(env["POSTGRES_SCHEMA"] or "public")))
+            if not self.tables():  # a schema is made on first use like a SQLite file: without tables, no store
+                raise no_postgres_store(env)
         except BaseException:
             self._conn.close()
             raise
@@ -88,8 +89,8 @@ class PostgresReading:
         return self._conn.execute(sql.replace("%", "%%").replace("?", "%s"), params).fetchall()
 
     def tables(self) -> set[str]:
-        return {row[0] for row in self.query(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+        # pg_tables, not information_schema: the catalogue itself answers several times sooner.
+        return {row[0] for row in self.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
 
     def log_head(self) -> int:
         return int(self.query(f"SELECT max(notification_id) FROM {POSTGRES_LOG}")[0][0] or 0)

@@ -59,8 +59,12 @@ def check_postgres_store(conn: psycopg.Connection[tuple[Any, ...]], env: dict[st
     found = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
                          (schema,)).fetchone()
     if not (found and found[0]):
-        raise DatabaseUnavailable(f"database: no casetrail store in schema {schema!r} of "
-                                  f"{env['POSTGRES_DBNAME']!r} at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}")
+        raise no_postgres_store(env)
+
+
+def no_postgres_store(env: dict[str, str]) -> DatabaseUnavailable:
+    return DatabaseUnavailable(f"database: no casetrail store in schema {env['POSTGRES_SCHEMA'] or 'public'!r} of "
+                               f"{env['POSTGRES_DBNAME']!r} at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}")
 
 
 def _connect_problem(error: Exception, host: str, port: str, dbname: str) -> str:
