@@ -62,5 +62,5 @@ def bootstrap(settings: Settings) -> System:
     helper = ProcessNightHelper(settings)
     detectors = DetectorRunner(desk, store, timeline, config, helper=helper)
     return System(settings=settings, config=config, ingestion=ingestion, desk=desk, view_store=store,
-                  views=[timeline, reports], detectors=detectors, cases=queries, reports=ReportQueries(store, reports),
+                  views=[timeline, reports], detectors=detectors, cases=queries, reports=ReportQueries(store),
                   helper=helper)

@@ -7,14 +7,12 @@ bytes that are not UTF-8, the byte offset).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from casetrail.domain.config import EVENT_TYPES, Config
+if TYPE_CHECKING:  # imported once a file is read: without one, a read needs no pydantic
+    from casetrail.domain.config import Config
 
 
 class ConfigError(ValueError):
@@ -22,6 +20,12 @@ class ConfigError(ValueError):
 
 
 def load_config(path: str | None) -> Config:
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from casetrail.domain.config import EVENT_TYPES, Config
+
     if path is None:
         return Config()
     try:

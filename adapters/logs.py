@@ -12,17 +12,24 @@ from __future__ import annotations
 import logging
 import sys
 
-import structlog
-
 LEVELS = ("debug", "info", "warning", "error")
 # Above every level the standard library has: nothing from a library gets through.
 _SILENT = logging.CRITICAL + 1
 
 
-def configure_logging(level: str = "warning") -> None:
+def configure_logging(level: str = "warning", own_lines: bool = True) -> None:
+    """JSON lines from ``level`` on. A command that logs nothing of its own (``own_lines`` false: a read)
+    sets structlog up only at debug, where the libraries' lines are shown; below, it only silences them."""
     numeric = logging.getLevelName(level.upper())
     if level.lower() not in LEVELS or not isinstance(numeric, int):
         raise ValueError(f"log level: unknown level {level!r}; use {', '.join(LEVELS)}")
+    if not own_lines and numeric > logging.DEBUG:
+        root = logging.getLogger()
+        root.handlers[:] = [logging.NullHandler()]  # a library logger with a level of its own reaches it
+        root.setLevel(_SILENT)
+        return
+    import structlog  # about as long to import as a whole read takes
+
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 from casetrail.adapters.storage.database import DEFAULT_DATABASE
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+# A plain dataclass: a read imports no pydantic to hold three strings.
+@dataclass(frozen=True)
+class Settings:
     database_url: str = DEFAULT_DATABASE
     config_path: str | None = None
     log_level: str = "warning"

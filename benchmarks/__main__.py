@@ -101,9 +101,10 @@ def main() -> None:
         for row in helper_rows(measure_helpers("sqlite"), "SQLite"):
             table.add_row(*row)
     if "case" in parts:
-        # On a SQLite store of the hotel data set of its own; beside the interpreter's start and one query.
-        for row in table_rows(measure_case_latency(), "SQLite"):
-            table.add_row(*row)
+        # On a store of the hotel data set of its own; beside the interpreter's start and one query.
+        for kind, label in STORES:
+            for row in table_rows(measure_case_latency(kind), label):
+                table.add_row(*row)
     if "kafka" in parts:
         kafka = measure_kafka(generate_events(args.kafka_events))
         table.add_row(f"consume {kafka.events:,} events from Kafka into PostgreSQL (Tansu broker)",

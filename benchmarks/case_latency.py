@@ -4,8 +4,9 @@ As a command, beside starting the same interpreter with ``-c pass`` (run in turn
 meet the same load); in process, the report beside one query that reads the rows its timeline
 shows, the least any answer must do.
 
-``python -m benchmarks.case_latency [--database URL]`` measures a store already made; without one
-it imports the data set into a temporary SQLite store first.
+``python -m benchmarks.case_latency [--store sqlite|postgres] [--database URL]`` measures a store
+already made; without one it imports the data set into a temporary store of that kind first. The
+import leaves the views current, and the reads never catch them up: the store is read as it is.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from benchmarks.import_rate import DATA_SET, ROOT
 from benchmarks.stores import fresh_store
-from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.reading import Reader, open_reader
 from casetrail.adapters.settings import Settings
 from casetrail.projections.timeline import COLUMNS
 
@@ -40,44 +41,85 @@ class CaseLatencyFigures:
     report_ms: tuple[float, float]  # in process
     rows_ms: tuple[float, float]  # one query reading the rows the report's timeline shows
     entries: tuple[int, int]  # the timelines' median and largest length
+    stages_ms: dict[str, float]  # where a command's time goes: the median of each stage
 
 
-def measure_case_latency(url: str | None = None, path: Path = DATA_SET, cases: int = CASES) -> CaseLatencyFigures:
-    """Over the first ``cases`` cases of the store at ``url``, or of a fresh SQLite store of the data set."""
+# One command's stages, timed inside it: what `case --json` imports and does, in its order.
+STAGES = """
+import sys, time
+started = time.perf_counter()
+import casetrail.adapters.cli.main, casetrail.adapters.cli.case_commands
+marks = {"casetrail's modules": time.perf_counter()}
+if not sys.argv[1].startswith("sqlite"):
+    import psycopg
+    marks["psycopg"] = time.perf_counter()
+import contextlib, io, json
+from casetrail.adapters.reading import open_reader
+from casetrail.adapters.settings import Settings
+reader = open_reader(Settings(database_url=sys.argv[1]))
+reader.lag()
+marks["open the store, read the positions"] = time.perf_counter()
+report = reader.cases.case_report(sys.argv[2])
+marks["the case report"] = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    casetrail.adapters.cli.case_commands.print_json(report)
+marks["the JSON"] = time.perf_counter()
+reader.close()
+before = started
+for name, at in marks.items():
+    marks[name], before = (at - before) * 1000, at
+print(json.dumps(marks))
+"""
+
+
+def measure_case_latency(kind: str = "sqlite", url: str | None = None, path: Path = DATA_SET,
+                         cases: int = CASES) -> CaseLatencyFigures:
+    """Over the first ``cases`` cases of the store at ``url``, or of a fresh store of ``kind`` holding the data set."""
     if url is not None:
         return _measure(url, cases)
-    with fresh_store("sqlite") as fresh:
+    with fresh_store(kind) as fresh:
         subprocess.run([sys.executable, "-m", "benchmarks.import_worker", fresh, str(path)], cwd=ROOT, check=True,
                        capture_output=True)
         return _measure(fresh, cases)
 
 
 def _measure(url: str, cases: int) -> CaseLatencyFigures:
-    system = bootstrap(Settings(database_url=url))
+    reader = open_reader(Settings(database_url=url))
     try:
-        system.catch_up()
-        refs = [c["case_ref"] for c in system.cases.list_cases()][:cases]
+        if reader.lag().behind:
+            raise RuntimeError(f"the views of {url} are behind its log")
+        refs = [c["case_ref"] for c in reader.cases.list_cases()][:cases]
         if not refs:
             raise RuntimeError(f"no cases in {url}")
-        report, rows, entries = _in_process(system, refs)
+        report, rows, entries = _in_process(reader, refs)
     finally:
-        system.close()
+        reader.close()
     command, python = _commands(url, refs)
     return CaseLatencyFigures(len(refs), _p50_p95(command), _p50_p95(python), _p50_p95(report), _p50_p95(rows),
-                              (int(statistics.median(entries)), max(entries)))
+                              (int(statistics.median(entries)), max(entries)), _stages(url, refs))
 
 
-def _in_process(system: System, refs: list[str]) -> tuple[list[float], list[float], list[int]]:
+def _stages(url: str, refs: list[str]) -> dict[str, float]:
+    """The median of each stage of a command, over the cases (the interpreter's start is the baseline's)."""
+    timed: dict[str, list[float]] = {}
+    for ref in refs:
+        done = subprocess.run([sys.executable, "-c", STAGES, url, ref], capture_output=True, check=True, text=True)
+        for stage, ms in json.loads(done.stdout).items():
+            timed.setdefault(stage, []).append(ms)
+    return {stage: statistics.median(ms) for stage, ms in timed.items()}
+
+
+def _in_process(reader: Reader, refs: list[str]) -> tuple[list[float], list[float], list[int]]:
     for ref in refs[:5]:  # the first reads warm the database's pages for both
-        system.cases.case_report(ref)
+        reader.cases.case_report(ref)
     report, rows, entries = [], [], []
     for ref in refs:
         started = time.perf_counter()
-        timeline = system.cases.case_report(ref)["timeline"]
+        timeline = reader.cases.case_report(ref)["timeline"]
         report.append(_ms_since(started))
         keys = [(e["source"], e["id"]) for e in timeline]
         started = time.perf_counter()
-        found = sum(len(_timeline_rows(system, keys[start : start + ENTRIES_PER_QUERY]))
+        found = sum(len(_timeline_rows(reader, keys[start : start + ENTRIES_PER_QUERY]))
                     for start in range(0, len(keys), ENTRIES_PER_QUERY))
         rows.append(_ms_since(started))
         if found != len(keys):
@@ -86,11 +128,11 @@ def _in_process(system: System, refs: list[str]) -> tuple[list[float], list[floa
     return report, rows, entries
 
 
-def _timeline_rows(system: System, keys: Sequence[tuple[str, str]]) -> list[tuple[Any, ...]]:
+def _timeline_rows(reader: Reader, keys: Sequence[tuple[str, str]]) -> list[tuple[Any, ...]]:
     """The timeline's rows by their primary key, in one query."""
     if not keys:
         return []
-    return system.view_store.query(
+    return reader.store.query(
         f"WITH wanted (source, source_id) AS (VALUES {', '.join(['(?, ?)'] * len(keys))}) "
         f"SELECT {', '.join('t.' + c for c in COLUMNS)} FROM wanted CROSS JOIN timeline_entries t "
         "WHERE t.source = wanted.source AND t.source_id = wanted.source_id", [v for key in keys for v in key])
@@ -136,6 +178,8 @@ def table_rows(figures: CaseLatencyFigures, label: str) -> list[tuple[str, str, 
          f"p50 {report[0]:.1f} ms, p95 {report[1]:.1f} ms",
          f"p50 {rows[0]:.1f} ms, p95 {rows[1]:.1f} ms: one query reading the timeline's rows",
          f"{report[1] / rows[1]:.1f}", "p95 ≤ 3×"),
+        (f"where case --json's time goes after the interpreter's start (medians), {label}",
+         ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in figures.stages_ms.items()), "", "", ""),
     ]
 
 
@@ -146,13 +190,16 @@ def main() -> None:
     from casetrail.adapters.logs import configure_logging
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.case_latency")
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
+                        help="the kind of store to import the data set into (default sqlite)")
     parser.add_argument("--database", help="a store holding the hotel data set (default: import it into a new one)")
     parser.add_argument("--cases", type=int, default=CASES, help=f"how many cases, oldest first (default {CASES})")
     args = parser.parse_args()
     configure_logging("warning")
-    figures = measure_case_latency(args.database, cases=args.cases)
+    figures = measure_case_latency(args.store, args.database, cases=args.cases)
     table = Table("figure", "casetrail", "baseline, same run", "ratio", "target", title="case --json")
-    for row in table_rows(figures, "SQLite" if (args.database or "sqlite").startswith("sqlite") else "PostgreSQL"):
+    sqlite = args.database.startswith("sqlite") if args.database else args.store == "sqlite"
+    for row in table_rows(figures, "SQLite" if sqlite else "PostgreSQL"):
         table.add_row(*row)
     Console(width=160).print(table)
 

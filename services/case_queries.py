@@ -17,7 +17,7 @@ from casetrail.domain.escalation import DEFAULT_LEVELS
 from casetrail.projections.case_report import CaseState, Row, case_summary, effort, fold_case, proactive, timeline_entry
 from casetrail.projections.recorded import instant_of, moment_of
 from casetrail.projections.timeline import COLUMNS, INVENTORY_UPDATES
-from casetrail.services.ports import ViewStore
+from casetrail.services.ports import ViewReader
 
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM timeline_entries"
 ON_NIGHTS = (f"{', '.join('t.' + c for c in COLUMNS)} FROM timeline_nights n "
@@ -47,7 +47,7 @@ class Moment:
 
 
 class CaseQueries:
-    def __init__(self, store: ViewStore, escalation_levels: Sequence[str] = DEFAULT_LEVELS) -> None:
+    def __init__(self, store: ViewReader, escalation_levels: Sequence[str] = DEFAULT_LEVELS) -> None:
         self.store = store
         self.escalation_levels = escalation_levels  # lowest first, as the configuration lists them
 

@@ -25,14 +25,15 @@ from casetrail.projections.findings import Finding
 from casetrail.services.case_desk import SOURCE, CaseDesk
 from casetrail.services.case_queries import CaseQueries
 from casetrail.services.ports import ViewStore
+from casetrail.services.tracking import DETECTORS
 from casetrail.services.view_runner import TRACKING_SCHEMA, ViewRunner
 
 log = structlog.get_logger("casetrail.detectors")
 
-NAME = "detectors"
+NAME = DETECTORS.name
 # Detectors record events, not rows: replaying the log does not run them again.
 NIGHTLY = ("booking.created", "inventory.set", "inventory.closed", "inventory.opened")
-VERSION = 1
+VERSION = DETECTORS.version
 # A backlog's entries are read this many positions at a time, and the incidents all its reads touch
 # are evaluated once (the index does not change between them), up to EVALUATE_EVERY positions at a time.
 DEFAULT_BATCH_SIZE = 50_000

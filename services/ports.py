@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+if TYPE_CHECKING:  # a read imports these ports, and needs nothing of the library
+    from eventsourcing.persistence import StoredEvent
 
 Key = tuple[str, str]
 
@@ -84,8 +85,14 @@ class ViewCursor(Protocol):
     def fetchall(self) -> list[tuple[Any, ...]]: ...
 
 
-class ViewStore(Protocol):
-    """The read models' tables, beside the log. SQL is written with ``?`` placeholders."""
+class ViewReader(Protocol):
+    """The read models' tables as a read sees them: queries only. SQL is written with ``?`` placeholders."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+
+class ViewStore(ViewReader, Protocol):
+    """The read models' tables, beside the log, as the views write them."""
 
     def transaction(self) -> AbstractContextManager[ViewCursor]:
         """A cursor whose work commits together when the block ends without error."""
@@ -93,8 +100,6 @@ class ViewStore(Protocol):
     def schema_transaction(self) -> AbstractContextManager[ViewCursor]:
         """A transaction that runs beside no other process's schema transaction on this store:
         for creating tables, which two processes starting together would otherwise race for."""
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     def analyze(self, tables: Sequence[str]) -> None:
         """Refresh the query planner's statistics of ``tables``."""

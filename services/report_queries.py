@@ -12,17 +12,16 @@ from typing import Any
 from casetrail.projections import reports
 from casetrail.projections.recorded import moment_of
 from casetrail.projections.reports import CaseFacts, FactorFacts, Period
-from casetrail.services.ports import ViewStore
-from casetrail.services.view_runner import ViewRunner
+from casetrail.services import tracking
+from casetrail.services.ports import ViewReader
 
 NAMES = ("weekly", "monthly", "top-issues", "outstanding", "departments")
 DEFAULT_TOP = 6
 
 
 class ReportQueries:
-    def __init__(self, store: ViewStore, view: ViewRunner) -> None:
+    def __init__(self, store: ViewReader) -> None:
         self.store = store
-        self.view = view
 
     def report(self, name: str, first: date | None = None, last: date | None = None,
                zone: tzinfo = UTC, top: int = DEFAULT_TOP, now: datetime | None = None) -> dict[str, Any]:
@@ -39,7 +38,7 @@ class ReportQueries:
         if period.last < period.first:
             raise ValueError(f"report: --to {period.last} is before --from {period.first}")
         document: dict[str, Any] = {"report": name, "definition_version": reports.DEFINITION_VERSION,
-                                    "position": self.view.position(), "tz": str(zone), **period.label()}
+                                    "position": tracking.position(self.store, tracking.REPORTS), "tz": str(zone), **period.label()}
         if name in ("weekly", "monthly"):
             document["periods"] = reports.period_report(cases, reports.split(period, name.removesuffix("ly")))
         elif name == "top-issues":

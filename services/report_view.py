@@ -23,6 +23,7 @@ from casetrail.services.ports import ViewCursor
 # Bump when a row is computed differently: the view is then rebuilt from the log.
 # 2: counts and hold time are 64-bit, so sums of values inside the inbound limits fit.
 VERSION = 2
+NAME = "reports"
 TABLES = ["report_cases", "report_factors", "report_subjects"]
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS report_cases ("
@@ -46,7 +47,7 @@ def report_view(queries: CaseQueries) -> View:
     def write(cursor: Any, batch: Sequence[Recorded]) -> None:
         _write_cases(cursor, queries, sorted(_touched(cursor, batch)))
 
-    return View(name="reports", version=VERSION, schema=SCHEMA, tables=TABLES, write=write)
+    return View(name=NAME, version=VERSION, schema=SCHEMA, tables=TABLES, write=write)
 
 
 def _touched(cursor: ViewCursor, batch: Sequence[Recorded]) -> set[str]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from pydantic import ValidationError
-
 
 def positive_int(text: str) -> int:
     try:
@@ -24,7 +22,7 @@ def moment(text: str) -> datetime:
     Parsed as the inbound contract parses an event's ``time`` (``services.inbound.Timestamp``),
     so the command line takes what the log can hold and nothing else.
     """
-    from pydantic import TypeAdapter
+    from pydantic import TypeAdapter, ValidationError
 
     from casetrail.services.inbound import Timestamp
 

@@ -5,21 +5,54 @@ from __future__ import annotations
 import argparse
 import sys
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_args
 
-from casetrail.adapters.bootstrap import bootstrap
-from casetrail.adapters.cli.output import Column, Part, duration, plural, print_json, say, show_table, utc_text
+from casetrail.adapters.cli.arguments import moment
+from casetrail.adapters.cli.output import Column, duration, plural, print_json, say, show_table, utc_text
+from casetrail.adapters.cli.reads import add_wait_option, open_views
+from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.settings import Settings
+from casetrail.domain.lifecycle import Status
 from casetrail.services.case_queries import Moment
+
+if TYPE_CHECKING:
+    from casetrail.adapters.cli.output import Part
+
+# What a case can be (domain.lifecycle): the filter takes nothing else.
+CASE_STATUSES = get_args(Status)
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    listing = commands.add_parser("cases", parents=[common], help="list cases, oldest first")
+    listing.add_argument("--json", action="store_true", help="print one JSON document")
+    listing.add_argument("--status", choices=CASE_STATUSES, help="only cases with this status (open, resolved, closed)")
+    listing.add_argument("--category", help="only cases of this category")
+    listing.add_argument("--department", help="only cases with a factor naming this department")
+    add_wait_option(listing)
+    listing.set_defaults(run=cases, store=StoreMode.READ)
+
+    one = commands.add_parser("case", parents=[common], help="one case report with its timeline")
+    one.add_argument("case", metavar="CASE", help="the case id or case_ref")
+    one.add_argument("--json", action="store_true", help="print one JSON document")
+    one.add_argument("--as-of", metavar="T", type=moment,
+                     help="as it stood in the world at T (events that occurred by T); RFC 3339 with offset")
+    one.add_argument("--known-at", metavar="T", type=moment,
+                     help="as it was known at T (events reported by T); RFC 3339 with offset")
+    add_wait_option(one)
+    one.set_defaults(run=case, store=StoreMode.READ)
+
+    rebuild = commands.add_parser("replay", parents=[common],
+                                  help="rebuild every view from the log, then let the detectors catch up")
+    rebuild.add_argument("--json", action="store_true", help="print one JSON document")
+    rebuild.set_defaults(run=replay, store=StoreMode.WRITE)
 
 
 def cases(args: argparse.Namespace, settings: Settings) -> int:
-    system = bootstrap(settings)
+    reader = open_views(args, settings)
     try:
-        system.catch_up()
-        found = system.cases.list_cases(status=args.status, category=args.category, department=args.department)
+        found = reader.cases.list_cases(status=args.status, category=args.category, department=args.department)
     finally:
-        system.close()
+        reader.close()
     if args.json:
         print_json(found)
         return 0
@@ -33,12 +66,11 @@ def cases(args: argparse.Namespace, settings: Settings) -> int:
 
 def case(args: argparse.Namespace, settings: Settings) -> int:
     moment = Moment(args.as_of, args.known_at)
-    system = bootstrap(settings)
+    reader = open_views(args, settings)
     try:
-        system.catch_up()
-        report = system.cases.case_report(args.case, moment)
+        report = reader.cases.case_report(args.case, moment)
     finally:
-        system.close()
+        reader.close()
     if args.json:
         print_json(report)
     else:
@@ -49,6 +81,8 @@ def case(args: argparse.Namespace, settings: Settings) -> int:
 def replay(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from casetrail.adapters.bootstrap import bootstrap
 
     system = bootstrap(settings)
     rebuilt: dict[str, int] = {}
@@ -61,6 +95,8 @@ def replay(args: argparse.Namespace, settings: Settings) -> int:
                 rebuilt[runner.view.name] = runner.rebuild(progress=partial(bar.advance, task))
                 if not args.json:
                     say(f"{runner.view.name}: rebuilt from {rebuilt[runner.view.name]} stored events")
+        # The detectors, and the views again for what they record: the store is left current.
+        system.catch_up()
     finally:
         system.close()
     if args.json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import replace
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,20 @@ from typing import Any
 from casetrail.adapters.bootstrap import System, bootstrap
 from casetrail.adapters.cli.case_commands import factor_decision
 from casetrail.adapters.cli.output import plural, print_json, say
+from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.importers.jsonl import read_inputs
 from casetrail.adapters.settings import Settings
 
 DEMO_FILE = "casetrail-demo.db"
 # Above this many cases, a scenario's helpdesk cases are summed up by category.
 LISTED_CASES = 5
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    sample = commands.add_parser("demo", parents=[common],
+                                 help=f"load the sample scenarios into a fresh {DEMO_FILE} and show what was found")
+    sample.add_argument("--json", action="store_true", help="print one JSON document")
+    sample.set_defaults(run=run, store=StoreMode.OWN)
 
 
 def sample_names() -> list[str]:
@@ -28,7 +37,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     database = Path(DEMO_FILE)
     for leftover in (database, Path(f"{DEMO_FILE}-wal"), Path(f"{DEMO_FILE}-shm")):
         leftover.unlink(missing_ok=True)
-    system = bootstrap(settings.model_copy(update={"database_url": f"sqlite:///{database}"}))
+    system = bootstrap(replace(settings, database_url=f"sqlite:///{database}"))
     scenarios: list[dict[str, Any]] = []
     try:
         seen: set[str] = set()

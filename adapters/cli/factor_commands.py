@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from casetrail.adapters.bootstrap import System, bootstrap
 from casetrail.adapters.cli.output import say
+from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.config_file import load_config
 from casetrail.adapters.settings import Settings
 from casetrail.domain.errors import UnknownEscalationLevel
+
+if TYPE_CHECKING:
+    from casetrail.adapters.bootstrap import System
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -25,7 +29,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
         decision.add_argument("--rationale", required=True, help="why")
         decision.add_argument("--department", help="the factor's department, when the case has several with CODE")
         decision.add_argument("--subject", help="the factor's subject, e.g. phone_booking/read_back, when needed")
-        decision.set_defaults(run=decide, confirm=confirm)
+        decision.set_defaults(run=decide, confirm=confirm, store=StoreMode.WRITE)
     added = decisions.add_parser("add", parents=[common], help="add a factor no detector proposed")
     added.add_argument("case", metavar="CASE", help="the case id or case_ref")
     added.add_argument("--code", required=True)
@@ -34,7 +38,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     added.add_argument("--evidence", nargs="+", required=True, metavar="SOURCE#ID",
                        help="the events that show it, as SOURCE#ID")
     added.add_argument("--by", required=True, help="who adds it (a lead's id)")
-    added.set_defaults(run=add)
+    added.set_defaults(run=add, store=StoreMode.WRITE)
 
     for name, kind, options in LIFECYCLE_COMMANDS:
         change = commands.add_parser(name, parents=[common], help=f"record that a lead {kind} a case")
@@ -42,7 +46,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
         change.add_argument("--by", required=True, help="who does it (a lead's id)")
         for option, required, text in options:
             change.add_argument(f"--{option}", required=required, help=text)
-        change.set_defaults(run=change_case, kind=kind, fields=[option for option, _, _ in options],
+        change.set_defaults(run=change_case, kind=kind, store=StoreMode.WRITE, fields=[option for option, _, _ in options],
                             usage_error=change.error)
 
 
@@ -57,6 +61,8 @@ LIFECYCLE_COMMANDS = [
 
 def on_case(settings: Settings, case: str, work: Callable[[System, str], None]) -> str:
     """Do a lead's work on a case named by id or ref, with views and detectors current before and after."""
+    from casetrail.adapters.bootstrap import bootstrap
+
     system = bootstrap(settings)
     try:
         system.catch_up()

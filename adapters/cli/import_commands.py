@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.arguments import positive_int
 from casetrail.adapters.cli.exit_status import EXIT_OK, EXIT_REJECTED
 from casetrail.adapters.cli.output import print_json
+from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.settings import Settings
 
 if TYPE_CHECKING:
     from casetrail.services.ingestion import IngestCounts
 
 
-def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     importer = commands.add_parser("import", parents=[common], help="import a known data set")
     data_sets = importer.add_subparsers(title="data sets", required=True, metavar="DATA_SET")
     hotel = data_sets.add_parser("hotel-bookings", parents=[common],
@@ -24,7 +25,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Cal
     hotel.add_argument("path", metavar="PATH")
     hotel.add_argument("--rows", type=positive_int, help="only the first N rows")
     hotel.add_argument("--json", action="store_true", help="print one JSON document")
-    hotel.set_defaults(run=run_hotel_bookings)
+    hotel.set_defaults(run=run_hotel_bookings, store=StoreMode.CREATE)
 
 
 def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,6 +33,7 @@ def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 
+    from casetrail.adapters.bootstrap import bootstrap
     from casetrail.adapters.processes.import_reader import HotelBookingsReader
     from casetrail.adapters.processes.view_follower import ViewFollower
     from casetrail.services.ingestion import RawInput

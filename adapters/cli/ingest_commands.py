@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.arguments import positive_int
 from casetrail.adapters.cli.exit_status import EXIT_OK, EXIT_REJECTED
 from casetrail.adapters.cli.output import print_json
-from casetrail.adapters.importers.jsonl import check_readable, read_inputs
+from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.settings import Settings
-from casetrail.services.batches import IngestCounts
+
+if TYPE_CHECKING:
+    from casetrail.services.batches import IngestCounts
 
 
-def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     ingest = commands.add_parser("ingest", parents=[common], help="store JSON Lines CloudEvents (- for stdin)")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--json", action="store_true", help="print one JSON document")
     ingest.add_argument("--backfill", action="store_true",
                         help="historical input: an event without reportedat was known when it occurred")
     ingest.add_argument("--batch-size", type=positive_int, default=500, help="events per transaction (default 500)")
-    ingest.set_defaults(run=run)
+    ingest.set_defaults(run=run, store=StoreMode.CREATE)
 
 
 # Accepted inputs between two catch-ups of the views and detectors during one ingest.
@@ -29,7 +30,9 @@ CATCH_UP_EVERY = 100_000
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from casetrail.adapters.bootstrap import bootstrap
     from casetrail.adapters.cli.progress import ByteProgress
+    from casetrail.adapters.importers.jsonl import check_readable, read_inputs
 
     check_readable(args.paths)
     system = bootstrap(settings)

@@ -10,6 +10,8 @@ from typing import Any
 import structlog
 
 from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.arguments import positive_int
+from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.kafka.relay import Relay, RelayTopics
 from casetrail.adapters.kafka.topics import KafkaSettings
 from casetrail.adapters.settings import Settings
@@ -20,8 +22,7 @@ DEFAULT_INBOUND_TOPIC = "casetrail.inbound"
 DEFAULT_GROUP = "casetrail"
 
 
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser,
-                positive_int: Any) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     consume = commands.add_parser("consume", parents=[common],
                                   help="ingest CloudEvents from Kafka topics until stopped (env CASETRAIL_KAFKA_BOOTSTRAP)")
     consume.add_argument("--topic", action="append", dest="topics", metavar="TOPIC",
@@ -31,7 +32,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], c
                          help="records per poll and per transaction (default 1000)")
     consume.add_argument("--session-timeout-ms", type=positive_int, default=None,
                          help="how long the group waits for a silent member (default 10000)")
-    consume.set_defaults(run=run_consume)
+    consume.set_defaults(run=run_consume, store=StoreMode.CREATE)
 
     relay = commands.add_parser("relay", parents=[common],
                                 help="publish recorded events, case changes and alerts to Kafka until stopped")
@@ -41,7 +42,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], c
     relay.add_argument("--alerts-topic", default=defaults.alerts, help=f"default {defaults.alerts}")
     relay.add_argument("--batch-size", type=positive_int, default=2000,
                        help="events per flush and per position update (default 2000)")
-    relay.set_defaults(run=run_relay)
+    relay.set_defaults(run=run_relay, store=StoreMode.WRITE)
 
 
 def stop_on_signals() -> threading.Event:

@@ -2,66 +2,73 @@
 
 Exit status: 0 success, 2 usage error, 3 done but some input was rejected,
 1 anything else, with a one-line reason on standard error.
+
+A command imports only its own module: a read is over before kafka, the applications or
+pydantic could have been imported (``python -X importtime`` shows what each command loads).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from typing import get_args
+from types import ModuleType
 
-import structlog
-from eventsourcing.persistence import PersistenceError
-
-from casetrail.adapters.cli import (
-    case_commands,
-    demo,
-    factor_commands,
-    import_commands,
-    ingest_commands,
-    kafka_commands,
-    reject_commands,
-    report_commands,
-)
-from casetrail.adapters.cli.arguments import moment, positive_int
 from casetrail.adapters.cli.exit_status import EXIT_FAILED
 from casetrail.adapters.cli.interpreter import tune_for_batches
+from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.config_file import ConfigError, load_config
-from casetrail.adapters.importers.jsonl import InputError
-from casetrail.adapters.kafka.topics import DEFAULT_BOOTSTRAP, KafkaSettings
 from casetrail.adapters.logs import LEVELS, configure_logging
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.database import DatabaseURLError, check_database, redacted
-from casetrail.adapters.storage.outages import first_line
 from casetrail.domain.errors import DomainError
-from casetrail.domain.lifecycle import Status
 
-log = structlog.get_logger("casetrail.cli")
-
-# What a case can be (domain.lifecycle): the filter takes nothing else.
-CASE_STATUSES = get_args(Status)
+# The modules of the command groups, in the order ``casetrail --help`` lists them, with the commands each declares.
+COMMAND_MODULES = {
+    "ingest_commands": ("ingest",),
+    "reject_commands": ("rejects",),
+    "case_commands": ("cases", "case", "replay"),
+    "report_commands": ("report",),
+    "import_commands": ("import",),
+    "factor_commands": ("factor", "assign", "escalate", "resolve", "reopen", "close"),
+    "kafka_commands": ("consume", "relay"),
+    "demo": ("demo",),
+}
+_GLOBAL_OPTIONS_WITH_VALUES = ("--database", "--config", "--log-level")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(_modules_for(argv)).parse_args(argv)
     settings = Settings.from_environment(database=getattr(args, "database", None), config=getattr(args, "config", None),
                                          log_level=getattr(args, "log_level", None))
+    mode: StoreMode = args.store
     try:
-        configure_logging(settings.log_level)
-        load_config(settings.config_path)  # a mistake in it is named first, whatever the database
-        if args.run is not demo.run:  # the demo makes a file of its own
-            check_database(settings.database_url, must_exist=args.run not in _MAY_CREATE)
-        tune_for_batches()
+        configure_logging(settings.log_level, own_lines=mode is not StoreMode.READ)
+        if settings.config_path is not None:
+            load_config(settings.config_path)  # a mistake in it is named first, whatever the database
+        if mode in (StoreMode.CREATE, StoreMode.WRITE):
+            check_database(settings.database_url, must_exist=mode is StoreMode.WRITE)
+        if mode is not StoreMode.READ:
+            tune_for_batches()
+        # A read checks its store as it opens it read-only, through the one connection it asks on.
         return int(args.run(args, settings))
-    except (ConfigError, DatabaseURLError, InputError, DomainError, ValueError) as error:
+    except (ConfigError, DatabaseURLError, _loaded("casetrail.adapters.importers.jsonl", "InputError"), DomainError,
+            ValueError) as error:
         return _fail(str(error))
-    except (PersistenceError, sqlite3.Error, _loaded("psycopg", "Error")) as error:
+    except (_loaded("eventsourcing.persistence", "PersistenceError"), sqlite3.Error,
+            _loaded("psycopg", "Error")) as error:
+        from casetrail.adapters.storage.outages import first_line
+
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {first_line(error)}")
     except _loaded("kafka.errors", "KafkaError") as error:
         from kafka.errors import KafkaTimeoutError
+
+        from casetrail.adapters.kafka.topics import DEFAULT_BOOTSTRAP, KafkaSettings
+        from casetrail.adapters.storage.outages import first_line
 
         bootstrap_servers = os.environ.get("CASETRAIL_KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP
         if isinstance(error, KafkaTimeoutError) and "bootstrap" in str(error).lower():
@@ -74,7 +81,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("interrupted")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _modules_for(argv: Sequence[str]) -> list[ModuleType]:
+    """The module of the command ``argv`` names; every module when it names none (``--help``, a typo),
+    so that argparse can list them all."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _GLOBAL_OPTIONS_WITH_VALUES:
+            skip = True
+        elif not word.startswith("-"):
+            named = [module for module, commands in COMMAND_MODULES.items() if word in commands]
+            if named:
+                return [importlib.import_module(f"casetrail.adapters.cli.{named[0]}")]
+            break
+    return [importlib.import_module(f"casetrail.adapters.cli.{module}") for module in COMMAND_MODULES]
+
+
+def _parser(modules: Sequence[ModuleType]) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--database", default=argparse.SUPPRESS,
                         help="sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME (env CASETRAIL_DATABASE)")
@@ -88,45 +112,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Event-sourced case management for hospitality and travel customer service.",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    ingest_commands.add_parser(commands, common, positive_int)
-    reject_commands.add_parser(commands, common)
-
-    listing = commands.add_parser("cases", parents=[common], help="list cases, oldest first")
-    listing.add_argument("--json", action="store_true", help="print one JSON document")
-    listing.add_argument("--status", choices=CASE_STATUSES, help="only cases with this status (open, resolved, closed)")
-    listing.add_argument("--category", help="only cases of this category")
-    listing.add_argument("--department", help="only cases with a factor naming this department")
-    listing.set_defaults(run=case_commands.cases)
-
-    one = commands.add_parser("case", parents=[common], help="one case report with its timeline")
-    one.add_argument("case", metavar="CASE", help="the case id or case_ref")
-    one.add_argument("--json", action="store_true", help="print one JSON document")
-    one.add_argument("--as-of", metavar="T", type=moment,
-                     help="as it stood in the world at T (events that occurred by T); RFC 3339 with offset")
-    one.add_argument("--known-at", metavar="T", type=moment,
-                     help="as it was known at T (events reported by T); RFC 3339 with offset")
-    one.set_defaults(run=case_commands.case)
-
-    report_commands.add_parser(commands, common, positive_int)
-    import_commands.add_parser(commands, common, positive_int)
-    factor_commands.add_parsers(commands, common)
-    kafka_commands.add_parsers(commands, common, positive_int)
-
-    rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
-    rebuild.add_argument("--json", action="store_true", help="print one JSON document")
-    rebuild.set_defaults(run=case_commands.replay)
-
-    sample = commands.add_parser("demo", parents=[common],
-                                 help=f"load the sample scenarios into a fresh {demo.DEMO_FILE} and show what was found")
-    sample.add_argument("--json", action="store_true", help="print one JSON document")
-    sample.set_defaults(run=demo.run)
+    for module in modules:
+        module.add_parsers(commands, common)
     return parser
-
-
-# The commands that bring input and so may start a store. Any other command (a read, replay
-# and relay, which write only what they derive from the log, a lead's decision on a case that
-# must exist) says a database that is not there is not there, instead of creating an empty one.
-_MAY_CREATE = (ingest_commands.run, import_commands.run_hotel_bookings, kafka_commands.run_consume, demo.run)
 
 
 class _NeverRaised(Exception):
@@ -147,4 +135,3 @@ def _fail(reason: str) -> int:
 
 def entry_point() -> None:
     sys.exit(main())
-

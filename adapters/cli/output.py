@@ -20,18 +20,17 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported by the text that uses it: a --json answer does without it
+    from rich.console import Console
+    from rich.text import Text
 
-console = Console(highlight=False)
+# The terminal text goes to; made on first use.
+console: Console | None = None
 
 # A part of a line: plain text, or a value with a rich style name, or a Text made by ``styled``.
-Part = str | Text | tuple[Any, str]
+Part: TypeAlias = "str | Text | tuple[Any, str]"
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Tab and carriage return would start a formula too; visible() has already written them as escapes.
@@ -65,6 +64,8 @@ def _escape(match: re.Match[str]) -> str:
 
 def styled(value: Any, style: str = "") -> Text:
     """The value as a rich Text: shown as it is (never read as markup), with its control characters visible."""
+    from rich.text import Text
+
     return Text(visible(value), style=style)
 
 
@@ -112,6 +113,8 @@ def duration(seconds: float) -> str:
 
 def line(*parts: Part) -> Text:
     """One line of text from its parts, each made safe by ``styled``."""
+    from rich.text import Text
+
     text = Text()
     for part in parts:
         if isinstance(part, Text):
@@ -127,11 +130,24 @@ def say(*parts: Part, indent: int = 0, hang: int = 4) -> None:
     """Print a paragraph wrapped to the terminal at spaces: the first line indented by ``indent``,
     the lines that continue it by ``indent + hang``. A word longer than a line (a ref, an id) is
     printed whole on a line of its own, never cut."""
-    for row in wrap(line(*parts), console.width, indent, hang):
-        console.print(row, soft_wrap=True)
+    terminal = _console()
+    for row in wrap(line(*parts), terminal.width, indent, hang):
+        terminal.print(row, soft_wrap=True)
+
+
+def _console() -> Console:
+    global console
+    if console is None:
+        from rich.console import Console
+
+        console = Console(highlight=False)
+    return console
 
 
 def wrap(text: Text, width: int, indent: int = 0, hang: int = 4) -> list[Text]:
+    from rich.cells import cell_len
+    from rich.text import Text
+
     plain = text.plain
     rows: list[Text] = []
     start = end = None
@@ -160,13 +176,15 @@ class Column:
 def show_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]], footer: str | None = None) -> None:
     """Rows under a title, as a table when every word fits the terminal, else one record per block:
     the key cells first, then each other column's header and value, continuation lines indented."""
+    from rich.cells import cell_len
+
     say(title)
     cells = [[styled("" if value is None else value) for value in row] for row in rows]
     minimum = [max([_longest_word(column.header)] + [_width(row[n], column.key) for row in cells])
                for n, column in enumerate(columns)]
     natural = [max([cell_len(column.header)] + [cell_len(row[n].plain) for row in cells])
                for n, column in enumerate(columns)]
-    room = console.width - _GAP * (len(columns) - 1)
+    room = _console().width - _GAP * (len(columns) - 1)
     if rows and sum(minimum) > room:
         _show_blocks(columns, cells)
     elif rows:
@@ -176,10 +194,14 @@ def show_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[An
 
 
 def _width(cell: Text, key: bool) -> int:
+    from rich.cells import cell_len
+
     return cell_len(cell.plain) if key else _longest_word(cell.plain)
 
 
 def _longest_word(text: str) -> int:
+    from rich.cells import cell_len
+
     return max((cell_len(word) for word in text.split()), default=0)
 
 
@@ -195,15 +217,20 @@ def _shrink(natural: list[int], minimum: list[int], room: int) -> list[int]:
 def _show_columns(columns: Sequence[Column], cells: list[list[Text]], widths: list[int]) -> None:
     # SIMPLE_HEAD draws a space between columns, and each column but the last has one cell of
     # padding after it: _GAP cells between columns.
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    terminal = _console()
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
     for column, width in zip(columns, widths):
         table.add_column(styled(column.header), width=width, no_wrap=column.key, overflow="fold")
     for row in cells:
         table.add_row(*row)
-    for segments in console.render_lines(table, console.options, pad=False):
+    for segments in terminal.render_lines(table, terminal.options, pad=False):
         text = Text.assemble(*((segment.text, segment.style or "") for segment in segments))
         text.rstrip()
-        console.print(text, soft_wrap=True)
+        terminal.print(text, soft_wrap=True)
 
 
 def _show_blocks(columns: Sequence[Column], cells: list[list[Text]]) -> None:

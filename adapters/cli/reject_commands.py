@@ -6,25 +6,27 @@ import argparse
 import base64
 from typing import Any
 
-from casetrail.adapters.bootstrap import bootstrap
 from casetrail.adapters.cli.exit_status import EXIT_OK
 from casetrail.adapters.cli.output import Column, plural, print_json, show_table, utc_text
+from casetrail.adapters.cli.store_mode import StoreMode
+from casetrail.adapters.reading import open_reader
 from casetrail.adapters.settings import Settings
 from casetrail.services.ports import RejectedInput
 
 
-def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     rejects = commands.add_parser("rejects", parents=[common], help="list rejected inputs with their reasons")
     rejects.add_argument("--json", action="store_true", help="print one JSON document")
-    rejects.set_defaults(run=run)
+    rejects.set_defaults(run=run, store=StoreMode.READ)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    system = bootstrap(settings)
+    # The ledger is written with the log, in the same transaction: never behind it.
+    reader = open_reader(settings)
     try:
-        found = system.ingestion.ledger.rejected_inputs()
+        found = reader.rejected_inputs()
     finally:
-        system.close()
+        reader.close()
     if args.json:
         print_json([reject_document(r) for r in found])
         return EXIT_OK

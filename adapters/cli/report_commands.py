@@ -5,20 +5,19 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import TypeAdapter, ValidationError
-
-from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.arguments import positive_int
 from casetrail.adapters.cli.output import Column, csv_row, plural, print_json, show_table
+from casetrail.adapters.cli.reads import add_wait_option, open_views
+from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.settings import Settings
 from casetrail.services.report_queries import DEFAULT_TOP, NAMES
 
 
-def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     report = commands.add_parser("report", parents=[common], help=f"a desk report: {', '.join(NAMES)}")
     report.add_argument("name", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
     report.add_argument("--from", dest="first", type=_date, metavar="DATE",
@@ -31,16 +30,16 @@ def add_parser(commands: Any, common: argparse.ArgumentParser, positive_int: Cal
     output = report.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document")
     output.add_argument("--csv", action="store_true", help="print CSV rows with a header")
-    report.set_defaults(run=run)
+    add_wait_option(report)
+    report.set_defaults(run=run, store=StoreMode.READ)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    system = bootstrap(settings)
+    reader = open_views(args, settings)
     try:
-        system.catch_up()
-        document = system.reports.report(args.name, args.first, args.last, args.tz, args.top)
+        document = reader.reports.report(args.name, args.first, args.last, args.tz, args.top)
     finally:
-        system.close()
+        reader.close()
     if args.json:
         print_json(document)
         return 0
@@ -110,6 +109,8 @@ def _top(by_category: dict[str, dict[str, int]]) -> str | None:
 
 def _date(text: str) -> date:
     """A day given on the command line, parsed as the inbound contract parses a service date."""
+    from pydantic import TypeAdapter, ValidationError
+
     from casetrail.services.inbound import Date
 
     try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from eventsourcing.utils import get_topic
-
 from casetrail.adapters.storage.view_stores import PostgresViewStore, SQLiteViewStore
+
+if TYPE_CHECKING:
+    import psycopg
 
 DEFAULT_DATABASE = "sqlite:///./casetrail.db"
 
@@ -30,25 +31,40 @@ def check_database(url: str, must_exist: bool) -> None:
     PostgreSQL database is never created, so it is tried once, directly, instead of
     through a pool that waits out its timeout and then says only that it could not connect.
     """
-    env = persistence_env(url)
+    env = store_env(url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         path = Path(env["SQLITE_DBNAME"])
         if must_exist and not path.is_file():
             raise DatabaseUnavailable(f"database: no such database {path}")
         return
+    with connect_postgres(env) as conn:
+        if must_exist:
+            check_postgres_store(conn, env)
+
+
+def connect_postgres(env: dict[str, str], **options: Any) -> psycopg.Connection[tuple[Any, ...]]:
+    """A connection to the PostgreSQL database of ``env``, or a DatabaseUnavailable that says what is wrong."""
     import psycopg  # only for a PostgreSQL store: a SQLite one does without it
 
-    host, port, dbname = env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]
-    schema = env["POSTGRES_SCHEMA"] or "public"
     try:
-        with psycopg.connect(**_conninfo(env)) as conn:
-            # A schema is made on first use like a SQLite file: a read must not make an empty one.
-            found = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
-                                 (schema,)).fetchone()
+        return psycopg.connect(**_conninfo(env), **options)
     except psycopg.Error as error:
-        raise DatabaseUnavailable(f"database: {_connect_problem(error, host, port, dbname)}") from None
-    if must_exist and not (found and found[0]):
-        raise DatabaseUnavailable(f"database: no casetrail store in schema {schema!r} of {dbname!r} at {host}:{port}")
+        problem = _connect_problem(error, env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"])
+        raise DatabaseUnavailable(f"database: {problem}") from None
+
+
+def check_postgres_store(conn: psycopg.Connection[tuple[Any, ...]], env: dict[str, str]) -> None:
+    """A schema is made on first use like a SQLite file: one without tables holds no store."""
+    schema = env["POSTGRES_SCHEMA"] or "public"
+    found = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
+                         (schema,)).fetchone()
+    if not (found and found[0]):
+        raise no_postgres_store(env)
+
+
+def no_postgres_store(env: dict[str, str]) -> DatabaseUnavailable:
+    return DatabaseUnavailable(f"database: no casetrail store in schema {env['POSTGRES_SCHEMA'] or 'public'!r} of "
+                               f"{env['POSTGRES_DBNAME']!r} at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}")
 
 
 def _connect_problem(error: Exception, host: str, port: str, dbname: str) -> str:
@@ -65,6 +81,21 @@ def _connect_problem(error: Exception, host: str, port: str, dbname: str) -> str
 
 
 def persistence_env(url: str) -> dict[str, str]:
+    """The store's environment with the recorder that writes casetrail's ledger beside the log."""
+    from eventsourcing.utils import get_topic
+
+    env = store_env(url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        from casetrail.adapters.storage.sqlite_store import SQLiteLedgerRecorder
+
+        return {**env, "APPLICATION_RECORDER_TOPIC": get_topic(SQLiteLedgerRecorder)}
+    from casetrail.adapters.storage.postgres_store import PostgresLedgerRecorder
+
+    return {**env, "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder)}
+
+
+def store_env(url: str) -> dict[str, str]:
+    """Where the URL's store is, in the names of eventsourcing's environment: all a read needs of it."""
     scheme = url.split(":", 1)[0].lower()
     if scheme == "sqlite":
         return _sqlite_env(url)
@@ -87,8 +118,6 @@ def _sqlite_env(url: str) -> dict[str, str]:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or len(url) == len(prefix):
         raise DatabaseURLError(f"database: expected sqlite:///PATH, got {url!r}")
-    from casetrail.adapters.storage.sqlite_store import SQLiteLedgerRecorder
-
     path = Path(url[len(prefix):])
     if not path.parent.is_dir():
         raise DatabaseURLError(f"database: folder {str(path.parent)!r} does not exist")
@@ -96,13 +125,10 @@ def _sqlite_env(url: str) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "30",
-        "APPLICATION_RECORDER_TOPIC": get_topic(SQLiteLedgerRecorder),
     }
 
 
 def _postgres_env(url: str) -> dict[str, str]:
-    from casetrail.adapters.storage.postgres_store import PostgresLedgerRecorder
-
     parts = urlsplit(url)
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:
@@ -119,13 +145,12 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         # A pooled connection the server ended is found out and replaced before use, not after a failed batch.
         "POSTGRES_PRE_PING": "y",
-        "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
     }
 
 
 def open_view_store(url: str) -> SQLiteViewStore | PostgresViewStore:
     """The read models live in the same database (and schema) as the log."""
-    env = persistence_env(url)
+    env = store_env(url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         return SQLiteViewStore(env["SQLITE_DBNAME"])
     return PostgresViewStore(_conninfo(env), env["POSTGRES_SCHEMA"] or "public")
