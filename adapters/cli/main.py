@@ -22,6 +22,7 @@ from casetrail.adapters.cli import (
     factor_commands,
     import_commands,
     ingest_commands,
+    integrity_commands,
     kafka_commands,
     reject_commands,
     report_commands,
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     import_commands.add_parser(commands, common, positive_int)
     factor_commands.add_parsers(commands, common)
     kafka_commands.add_parsers(commands, common, positive_int)
+    integrity_commands.add_parser(commands, common)
 
     rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
     rebuild.add_argument("--json", action="store_true", help="print one JSON document")
