@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import psycopg
 import pytest
 
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
 from tests.conftest import POSTGRES, SCENARIOS
 from tests.test_cli import casetrail
 
@@ -132,3 +134,81 @@ def test_a_store_written_before_the_chain_is_linked_by_replay_and_then_verifies(
     assert "casetrail replay" in before["break"]["problem"]  # type: ignore[index]
     assert casetrail("--database", url, "replay").returncode == 0
     assert verify(url)["intact"] is True
+
+
+@pytest.fixture
+def signing(tmp_path: Path) -> Path:
+    made = casetrail("key", "new", "--out", str(tmp_path / "signing.pem"))
+    assert made.returncode == 0, made.stderr
+    config = tmp_path / "casetrail.toml"
+    config.write_text(f'[integrity]\norigin = "casetrail.example/hotels"\nsigning_key = "{tmp_path / "signing.pem"}"\n')
+    return config
+
+
+def checkpoint(url: str, config: Path, out: Path) -> dict[str, object]:
+    done = casetrail("--config", str(config), "--database", url, "checkpoint", "--out", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def test_a_consistent_rewrite_of_events_and_chain_is_caught_only_with_a_checkpoint(
+        ingested: str, signing: Path, tmp_path: Path) -> None:
+    signed = checkpoint(ingested, signing, tmp_path / "checkpoint.txt")
+    assert signed["size"] == count_rows(ingested)
+    with_checkpoint = ["--config", str(signing), "--database", ingested, "verify", "--checkpoint",
+                       str(tmp_path / "checkpoint.txt"), "--json"]
+    assert json.loads(casetrail(*with_checkpoint).stdout)["intact"] is True
+
+    # Whoever can write the database alters position 60 and relinks the chain from there.
+    execute(ingested, "UPDATE stored_events SET state = CAST('[' || substr(CAST(state AS TEXT), 2) AS BLOB) "
+                      "WHERE notification_id = 60" if ingested.startswith("sqlite") else
+                      "UPDATE stored_events SET state = overlay(state placing '\\x5b'::bytea from 1 for 1) "
+                      "WHERE notification_id = 60")
+    execute(ingested, "DELETE FROM casetrail_chain WHERE position >= 60")
+    system = bootstrap(Settings(database_url=ingested))
+    system.ingestion.chained_log.chain_up()
+    system.close()
+    assert verify(ingested)["intact"] is True  # the chain alone cannot tell
+
+    caught = casetrail(*with_checkpoint)
+    assert caught.returncode == 1
+    found = json.loads(caught.stdout)
+    assert found["intact"] is False and "not those the checkpoint signed" in found["break"]["problem"]
+
+
+def test_a_checkpoint_the_log_no_longer_reaches_is_caught(ingested: str, signing: Path, tmp_path: Path) -> None:
+    checkpoint(ingested, signing, tmp_path / "checkpoint.txt")
+    last = count_rows(ingested)
+    execute(ingested, f"DELETE FROM stored_events WHERE notification_id >= {last - 2}")
+    execute(ingested, f"DELETE FROM casetrail_chain WHERE position >= {last - 2}")
+    assert verify(ingested)["intact"] is True
+    caught = casetrail("--config", str(signing), "--database", ingested, "verify", "--checkpoint",
+                       str(tmp_path / "checkpoint.txt"), "--json")
+    assert caught.returncode == 1 and "fewer than" in json.loads(caught.stdout)["break"]["problem"]
+
+
+def test_a_checkpoint_signed_by_another_key_or_altered_is_refused(ingested: str, signing: Path,
+                                                                  tmp_path: Path) -> None:
+    signed = checkpoint(ingested, signing, tmp_path / "checkpoint.txt")
+    other = tmp_path / "other"
+    other.mkdir()
+    made = casetrail("key", "new", "--out", str(other / "signing.pem"))
+    other_key = made.stdout.strip().splitlines()[-1]
+    refused = casetrail("--database", ingested, "verify", "--checkpoint", str(tmp_path / "checkpoint.txt"),
+                        "--key", other_key)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("casetrail: checkpoint: not signed by the key"), refused.stderr
+
+    note = (tmp_path / "checkpoint.txt").read_text()
+    size = str(signed["size"])
+    (tmp_path / "altered.txt").write_text(note.replace(f"\n{size}\n", f"\n{int(size) - 1}\n", 1))
+    altered = casetrail("--config", str(signing), "--database", ingested, "verify", "--checkpoint",
+                        str(tmp_path / "altered.txt"))
+    assert altered.returncode == 1 and "does not hold" in altered.stderr, altered.stderr
+
+
+def test_checkpoint_without_a_configured_key_says_how_to_make_one(ingested: str) -> None:
+    done = casetrail("--database", ingested, "checkpoint")
+    assert done.returncode == 1
+    assert done.stderr == ("casetrail: integrity.signing_key: not configured; make one with "
+                           "`casetrail key new --out FILE`\n")

@@ -53,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         configure_logging(settings.log_level)
         load_config(settings.config_path)  # a mistake in it is named first, whatever the database
-        if args.run is not demo.run:  # the demo makes a file of its own
+        # The demo makes a file of its own; a new signing key needs no database.
+        if args.run not in (demo.run, integrity_commands.run_key_new):
             check_database(settings.database_url, must_exist=args.run not in _MAY_CREATE)
         tune_for_batches()
         return int(args.run(args, settings))
@@ -112,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     import_commands.add_parser(commands, common, positive_int)
     factor_commands.add_parsers(commands, common)
     kafka_commands.add_parsers(commands, common, positive_int)
-    integrity_commands.add_parser(commands, common)
+    integrity_commands.add_parsers(commands, common)
 
     rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
     rebuild.add_argument("--json", action="store_true", help="print one JSON document")
