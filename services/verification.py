@@ -49,11 +49,16 @@ def verify_log(log: ChainedLog, on_checked: Callable[[int], None] = lambda _: No
 def log_checkpoint(log: ChainedLog, origin: str, on_read: Callable[[int], None] = lambda _: None) -> Checkpoint:
     """The checkpoint of the whole log as it is: its size and Merkle root."""
     tree = MerkleRoot()
-    for page in _pages(log.logged_events, lambda event: event.position):
-        for event in page:
-            tree.append(canonical_bytes(event))
-        on_read(len(page))
+    for event in logged_events(log, on_read):
+        tree.append(canonical_bytes(event))
     return Checkpoint(origin, tree.size, tree.root())
+
+
+def logged_events(log: ChainedLog, on_read: Callable[[int], None] = lambda _: None) -> Iterator[LoggedEvent]:
+    """The whole log in position order, read a page at a time."""
+    for page in _pages(log.logged_events, lambda event: event.position):
+        yield from page
+        on_read(len(page))
 
 
 def _pages(read: Callable[[int, int], list[Row]], position: Callable[[Row], int]) -> Iterator[list[Row]]:

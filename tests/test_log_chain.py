@@ -136,15 +136,6 @@ def test_a_store_written_before_the_chain_is_linked_by_replay_and_then_verifies(
     assert verify(url)["intact"] is True
 
 
-@pytest.fixture
-def signing(tmp_path: Path) -> Path:
-    made = casetrail("key", "new", "--out", str(tmp_path / "signing.pem"))
-    assert made.returncode == 0, made.stderr
-    config = tmp_path / "casetrail.toml"
-    config.write_text(f'[integrity]\norigin = "casetrail.example/hotels"\nsigning_key = "{tmp_path / "signing.pem"}"\n')
-    return config
-
-
 def checkpoint(url: str, config: Path, out: Path) -> dict[str, object]:
     done = casetrail("--config", str(config), "--database", url, "checkpoint", "--out", str(out), "--json")
     assert done.returncode == 0, done.stderr
@@ -212,3 +203,15 @@ def test_checkpoint_without_a_configured_key_says_how_to_make_one(ingested: str)
     assert done.returncode == 1
     assert done.stderr == ("casetrail: integrity.signing_key: not configured; make one with "
                            "`casetrail key new --out FILE`\n")
+
+
+def test_key_new_prints_its_configuration_and_never_overwrites_a_key(tmp_path: Path) -> None:
+    made = casetrail("key", "new", "--out", str(tmp_path / "signing.pem"))
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "signing.pem").stat().st_mode & 0o777 == 0o600
+    lines = made.stdout.splitlines()
+    start = lines.index("[integrity]")
+    assert lines[start:start + 3] == ["[integrity]", 'origin = "casetrail"', f'signing_key = "{tmp_path / "signing.pem"}"']
+    assert lines[-1].startswith("casetrail+")
+    again = casetrail("key", "new", "--out", str(tmp_path / "signing.pem"))
+    assert again.returncode == 1 and "File exists" in again.stderr, again.stderr

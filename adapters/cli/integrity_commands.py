@@ -34,6 +34,19 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     checkpoint.add_argument("--json", action="store_true", help="print one JSON document")
     checkpoint.set_defaults(run=run_checkpoint)
 
+    export = commands.add_parser("export", parents=[common],
+                                 help="an evidence pack of one case, provable offline against a signed checkpoint")
+    export.add_argument("case", metavar="CASE", help="the case id or case_ref")
+    export.add_argument("--out", metavar="FILE", required=True, help="the pack's file (HTML, opens in a browser)")
+    export.set_defaults(run=run_export)
+
+    pack = commands.add_parser("verify-pack", parents=[common], help="check an evidence pack offline, no database")
+    pack.add_argument("file", metavar="FILE")
+    pack.add_argument("--key", metavar="VKEY", help="the verifier key you trust (default: the pack's own, "
+                                                    "which it then shows for you to compare)")
+    pack.add_argument("--json", action="store_true", help="print one JSON document")
+    pack.set_defaults(run=run_verify_pack)
+
     key = commands.add_parser("key", parents=[common], help="the signing key of checkpoints")
     actions = key.add_subparsers(title="actions", required=True, metavar="ACTION")
     new = actions.add_parser("new", parents=[common], help="make a new Ed25519 signing key")
@@ -103,6 +116,50 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
                     "file": str(out), "key": verifier_key(name, key.public_key()), "note": note})
     else:
         say(f"checkpoint of {checkpoint.size} events written to {out}")
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from casetrail.services.checkpoints import Checkpoint, sign
+    from casetrail.services.evidence_packs import entry_positions, pack_document, prove, referenced, render_pack
+
+    name, key = _signing_key(settings)
+    system = bootstrap(settings)
+    try:
+        report = system.cases.case_report(args.case)
+        positions = entry_positions(system.view_store, referenced(report))
+        with _progress("proving the case's events") as bar:
+            task = bar.add_task("", total=system.ingestion.recorder.max_notification_id() or 0)
+            tree, proven = prove(system.ingestion.chained_log, positions, lambda count: bar.advance(task, count))
+    finally:
+        system.close()
+    note = sign(Checkpoint(name, tree.size, tree.root), name, key)
+    text = render_pack(pack_document(report, proven, note, name, key))
+    Path(args.out).write_text(text, encoding="utf-8")
+    say(f"evidence pack of case {report['case_ref']} written to {args.out}: {len(proven)} stored events, "
+        f"each proven in the log's first {tree.size} events")
+    return EXIT_OK
+
+
+def run_verify_pack(args: argparse.Namespace, settings: Settings) -> int:
+    from casetrail.services.evidence_packs import PackError, check_pack
+
+    try:
+        document, proven = check_pack(Path(args.file).read_text(encoding="utf-8"), args.key)
+    except PackError as error:
+        if args.json:
+            print_json({"holds": False, "problem": str(error)})
+        else:
+            say(f"the pack does not hold: {error}")
+        return EXIT_FAILED
+    if args.json:
+        print_json({"holds": True, "case_ref": document["case"]["case_ref"], "events": proven, "key": document["key"],
+                    "key_given": args.key is not None})
+        return EXIT_OK
+    say(f"the pack holds: case {document['case']['case_ref']}, {proven} stored events, each in the signed log")
+    if args.key is None:
+        say(f"signed by the key {document['key']}: compare it with the one the log's keeper published, "
+            "or give it with --key")
     return EXIT_OK
 
 

@@ -53,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         configure_logging(settings.log_level)
         load_config(settings.config_path)  # a mistake in it is named first, whatever the database
-        # The demo makes a file of its own; a new signing key needs no database.
-        if args.run not in (demo.run, integrity_commands.run_key_new):
+        # The demo makes a file of its own; a new signing key and a pack's check need no database.
+        if args.run not in (demo.run, integrity_commands.run_key_new, integrity_commands.run_verify_pack):
             check_database(settings.database_url, must_exist=args.run not in _MAY_CREATE)
         tune_for_batches()
         return int(args.run(args, settings))

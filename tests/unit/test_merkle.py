@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from casetrail.services.merkle import MerkleRoot, leaf_hash, node_hash
+from casetrail.services.merkle import MerkleRoot, MerkleTree, leaf_hash, node_hash, verify_inclusion
 
 
 def reference_root(leaves: list[bytes]) -> bytes:
@@ -35,3 +35,38 @@ def test_the_root_of_rfc_6962s_empty_tree_and_of_one_empty_leaf() -> None:
     one = MerkleRoot()
     one.append(b"")
     assert one.root().hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+
+
+def reference_path(index: int, leaves: list[bytes]) -> list[bytes]:
+    """PATH(m, D[n]) as RFC 9162 section 2.1.3.1 writes it."""
+    if len(leaves) <= 1:
+        return []
+    split = 1
+    while split * 2 < len(leaves):
+        split *= 2
+    if index < split:
+        return [*reference_path(index, leaves[:split]), reference_root(leaves[split:])]
+    return [*reference_path(index - split, leaves[split:]), reference_root(leaves[:split])]
+
+
+def test_every_inclusion_proof_is_rfc_9162s_and_verifies_for_every_size() -> None:
+    for size in range(1, 40):
+        leaves = [f"leaf {n}".encode() for n in range(size)]
+        tree = MerkleTree(b"".join(leaf_hash(leaf) for leaf in leaves))
+        assert tree.root() == reference_root(leaves)
+        for index in range(size):
+            proof = tree.inclusion_proof(index)
+            assert proof == reference_path(index, leaves), (size, index)
+            assert verify_inclusion(index, size, leaf_hash(leaves[index]), proof, tree.root())
+
+
+def test_a_proof_for_another_leaf_a_wrong_length_or_another_size_is_refused() -> None:
+    leaves = [f"leaf {n}".encode() for n in range(13)]
+    tree = MerkleTree(b"".join(leaf_hash(leaf) for leaf in leaves))
+    root, proof = tree.root(), tree.inclusion_proof(5)
+    assert verify_inclusion(5, 13, leaf_hash(leaves[5]), proof, root)
+    assert not verify_inclusion(6, 13, leaf_hash(leaves[5]), proof, root)
+    assert not verify_inclusion(5, 13, leaf_hash(leaves[6]), proof, root)
+    assert not verify_inclusion(5, 13, leaf_hash(leaves[5]), proof[:-1], root)
+    assert not verify_inclusion(5, 13, leaf_hash(leaves[5]), [*proof, proof[0]], root)
+    assert not verify_inclusion(13, 13, leaf_hash(leaves[5]), proof, root)
