@@ -91,6 +91,13 @@ class Windows(_Strict):
     long_hold_minutes: Minutes = 10
 
 
+class Integrity(_Strict):
+    """What ``casetrail checkpoint`` signs with: the log's name and the private key's file."""
+
+    origin: str = Field(default="casetrail", min_length=1, max_length=200, pattern=r"^[^\s+]+$")
+    signing_key: str | None = None  # a PEM file made by ``casetrail key new``
+
+
 class ProcedureStep(_Strict):
     step: str
     within_minutes: Minutes
@@ -133,6 +140,7 @@ class Config(_Strict):
     # The levels a lead may escalate a case to (``casetrail escalate --level``), lowest first:
     # a case's effort names the highest it reached.
     escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1)
+    integrity: Integrity = Field(default_factory=Integrity)
 
     def check_escalation_level(self, level: str) -> None:
         """Every entrance asks here: the log is immutable, and a level no one configured must never reach it."""

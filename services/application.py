@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from casetrail.domain.config import Config
 from casetrail.domain.model import Aggregate
 from casetrail.services.event_mapper import JSONTranscoder, PydanticMapper
-from casetrail.services.ports import InboundLedger
+from casetrail.services.ports import ChainedLog, InboundLedger
 
 T = TypeVar("T")
 # Two writers may race for the same stream or key; the loser re-reads and retries.
@@ -60,6 +60,10 @@ class CasetrailApplication(Application[UUID]):
     @property
     def ledger(self) -> InboundLedger:
         return cast(InboundLedger, self.recorder)
+
+    @property
+    def chained_log(self) -> ChainedLog:
+        return cast(ChainedLog, self.recorder)
 
     def current_streams(self, ids: set[UUID]) -> dict[UUID, Aggregate]:
         """Every stream of ``ids`` that exists, as stored, read in one query."""

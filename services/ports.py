@@ -18,6 +18,8 @@ from uuid import UUID
 if TYPE_CHECKING:  # a read imports these ports, and needs nothing of the library
     from eventsourcing.persistence import StoredEvent
 
+from casetrail.services.chain import LoggedEvent
+
 Key = tuple[str, str]
 
 
@@ -72,6 +74,19 @@ class InboundLedger(Protocol):
     def exclusive(self) -> AbstractContextManager[LedgerTransaction]:
         """A transaction that holds the log's write lock from its start: what it reads stays
         true until it commits, so a batch decided in it cannot lose a race."""
+
+
+class ChainedLog(Protocol):
+    """The log beside its hash chain, read a page at a time for ``casetrail verify``."""
+
+    def logged_events(self, after: int, limit: int) -> list[LoggedEvent]:
+        """The events after position ``after``, at most ``limit`` of them (fewer past a page's bytes)."""
+
+    def chain_links(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        """The kept links after position ``after``, at most ``limit`` of them."""
+
+    def chain_up(self) -> None:
+        """Link the events the chain does not cover yet (a log written before it)."""
 
 
 class ViewCursor(Protocol):

@@ -92,3 +92,16 @@ def all_scenario_lines() -> list[bytes]:
 
 def inputs(lines: list[bytes], entrance: str = "test") -> list[RawInput]:
     return [RawInput(raw=line, entrance=f"{entrance}:{n}") for n, line in enumerate(lines, start=1)]
+
+
+@pytest.fixture
+def signing(tmp_path: Path) -> Path:
+    """A configuration file naming a fresh Ed25519 signing key, as ``casetrail key new`` makes one."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    key = Ed25519PrivateKey.generate()
+    (tmp_path / "signing.pem").write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    config = tmp_path / "casetrail.toml"
+    config.write_text(f'[integrity]\norigin = "casetrail.example/hotels"\nsigning_key = "{tmp_path / "signing.pem"}"\n')
+    return config

@@ -87,6 +87,7 @@ def replay(args: argparse.Namespace, settings: Settings) -> int:
     system = bootstrap(settings)
     rebuilt: dict[str, int] = {}
     try:
+        system.ingestion.chained_log.chain_up()  # a log written before its chain gets its links once
         total = system.ingestion.recorder.max_notification_id() or 0
         with Progress(TextColumn("rebuilding {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=Console(stderr=True), disable=not sys.stderr.isatty()) as bar:

@@ -35,6 +35,7 @@ COMMAND_MODULES = {
     "import_commands": ("import",),
     "factor_commands": ("factor", "assign", "escalate", "resolve", "reopen", "close"),
     "kafka_commands": ("consume", "relay"),
+    "integrity_commands": ("verify", "checkpoint", "export", "verify-pack", "key"),
     "demo": ("demo",),
 }
 _GLOBAL_OPTIONS_WITH_VALUES = ("--database", "--config", "--log-level")

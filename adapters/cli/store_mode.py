@@ -14,3 +14,5 @@ class StoreMode(Enum):
     READ = "read"
     # It makes a store of its own (the demo).
     OWN = "own"
+    # It needs no store (a new signing key, the offline check of an evidence pack).
+    NONE = "none"

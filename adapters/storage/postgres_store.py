@@ -20,12 +20,15 @@ from psycopg.errors import DuplicateObject
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
+from casetrail.services.chain import GENESIS, LoggedEvent, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 
 # As the library retries its reads and writes: a pooled connection the server closed after
 # the pool's check fails the attempt, and the next one takes a fresh connection.
 retry_on_lost_connection = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+# Events read at a time to chain them (a log written before the chain is chained by its next write).
+CHAIN_PAGE = 5_000
 
 
 def lock_schema(curs: Cursor[Any], schema: str) -> None:
@@ -42,6 +45,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         schema = Identifier(self.datastore.schema)
         self.inbound_table = SQL("{}.casetrail_inbound").format(schema)
         self.rejects_table = SQL("{}.casetrail_rejects").format(schema)
+        self.chain_table = SQL("{}.casetrail_chain").format(schema)
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} ("
@@ -55,6 +59,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 "entrance text NOT NULL, reason text NOT NULL, raw bytea NOT NULL, "
                 "raw_hash text NOT NULL, UNIQUE (raw_hash, reason))"
             ).format(self.rejects_table),
+            SQL("CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, link bytea NOT NULL)").format(
+                self.chain_table),
         ]
 
         self.events_table = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
@@ -100,6 +106,44 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         if stored_events:
             self._insert_stored_events(curs, stored_events, **kwargs)
 
+    @retry_on_lost_connection
+    def chain_up(self) -> None:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)
+            self._chain_up(curs)
+
+    def _chain_up(self, curs: Cursor[DictRow]) -> None:
+        """Link every event past the chain's last link, under the log's lock."""
+        curs.execute(SQL("SELECT position, link FROM {} ORDER BY position DESC LIMIT 1").format(self.chain_table))
+        head = curs.fetchone()
+        position, previous = (head["position"], bytes(head["link"])) if head else (0, GENESIS)
+        while events := self._logged_events(curs, position, CHAIN_PAGE):
+            made = list(links(previous, events))
+            copy_rows(curs, self.chain_table, ("position", "link"), ("int8", "bytea"), made)
+            position, previous = made[-1]
+
+    @retry_on_lost_connection
+    def logged_events(self, after: int, limit: int) -> list[LoggedEvent]:
+        with self.datastore.transaction(commit=False) as curs:
+            return self._logged_events(curs, after, limit)
+
+    def _logged_events(self, curs: Cursor[DictRow], after: int, limit: int) -> list[LoggedEvent]:
+        # A page ends where its states pass MAX_PAGE_BYTES (but holds at least one), as in select_states.
+        curs.execute(SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM ("
+                         "SELECT notification_id, originator_id, originator_version, topic, state, "
+                         "sum(octet_length(state)) OVER (ORDER BY notification_id) - octet_length(state) AS before "
+                         "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s) page "
+                         "WHERE before < %s").format(self.events_table), (after, limit, MAX_PAGE_BYTES))
+        return [LoggedEvent(r["notification_id"], r["originator_id"], r["originator_version"], r["topic"],
+                            bytes(r["state"])) for r in curs.fetchall()]
+
+    @retry_on_lost_connection
+    def chain_links(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT position, link FROM {} WHERE position > %s ORDER BY position LIMIT %s").format(
+                self.chain_table), (after, limit))
+            return [(r["position"], bytes(r["link"])) for r in curs.fetchall()]
+
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
         accepted: list[AcceptedInput] = kwargs.get("accepted") or []
@@ -123,6 +167,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         copy_rows(curs, self.events_table, ("originator_id", "originator_version", "topic", "state"),
                   ("uuid", "int8", "text", "bytea"),
                   ((e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events))
+        self._chain_up(curs)
 
     @retry_on_lost_connection
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:

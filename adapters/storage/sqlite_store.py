@@ -18,10 +18,13 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore, SQLiteTransaction
 
+from casetrail.services.chain import GENESIS, LoggedEvent, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 
 LOOKUP_CHUNK = 400
+# Events read at a time to chain them (a log written before the chain is chained by its next write).
+CHAIN_PAGE = 5_000
 
 
 class _Immediate(SQLiteTransaction):
@@ -89,6 +92,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             "position INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT NOT NULL, "
             "entrance TEXT NOT NULL, reason TEXT NOT NULL, raw BLOB NOT NULL, "
             "raw_hash TEXT NOT NULL, UNIQUE (raw_hash, reason))",
+            "CREATE TABLE IF NOT EXISTS casetrail_chain (position INTEGER PRIMARY KEY, link BLOB NOT NULL)",
         ]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
@@ -113,7 +117,41 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
                 [(r.received_at.isoformat(), r.entrance, r.reason, r.raw, hashlib.sha256(r.raw).hexdigest())
                  for r in rejects],
             )
+        if stored_events:
+            self._chain_up(c)
         return None
+
+    def chain_up(self) -> None:
+        with self._immediate() as c:
+            self._chain_up(c)
+
+    def _chain_up(self, c: SQLiteCursor) -> None:
+        """Link every event past the chain's last link, inside the writer's transaction."""
+        c.execute("SELECT position, link FROM casetrail_chain ORDER BY position DESC LIMIT 1")
+        head = c.fetchone()
+        position, previous = (head[0], bytes(head[1])) if head else (0, GENESIS)
+        while events := self._logged_events(c, position, CHAIN_PAGE):
+            made = list(links(previous, events))
+            c.executemany("INSERT INTO casetrail_chain VALUES (?, ?)", made)
+            position, previous = made[-1]
+
+    def logged_events(self, after: int, limit: int) -> list[LoggedEvent]:
+        with self.datastore.transaction(commit=False) as c:
+            return self._logged_events(c, after, limit)
+
+    def _logged_events(self, c: SQLiteCursor, after: int, limit: int) -> list[LoggedEvent]:
+        # A page ends where its states pass MAX_PAGE_BYTES (but holds at least one), as in select_states.
+        c.execute("SELECT rowid, originator_id, originator_version, topic, state FROM (SELECT rowid, originator_id, "
+                  "originator_version, topic, state, sum(length(state)) OVER (ORDER BY rowid) - length(state) AS "
+                  f"before FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?) WHERE before < ?",
+                  [after, limit, MAX_PAGE_BYTES])
+        return [LoggedEvent(row[0], UUID(row[1]), row[2], row[3], bytes(row[4])) for row in c.fetchall()]
+
+    def chain_links(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, link FROM casetrail_chain WHERE position > ? ORDER BY position LIMIT ?",
+                      [after, limit])
+            return [(row[0], bytes(row[1])) for row in c.fetchall()]
 
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         with self.datastore.transaction(commit=False) as c:

@@ -1,0 +1,202 @@
+"""``casetrail verify``, ``checkpoint`` and ``key new``: whether the log is still what was written,
+by its hash chain and by checkpoints signed with the deployment's key."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.cli.exit_status import EXIT_FAILED, EXIT_OK
+from casetrail.adapters.cli.output import print_json, say
+from casetrail.adapters.cli.store_mode import StoreMode
+from casetrail.adapters.config_file import load_config
+from casetrail.adapters.settings import Settings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from rich.progress import Progress
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    verify = commands.add_parser("verify", parents=[common], help="check the log against its hash chain")
+    verify.add_argument("--checkpoint", metavar="FILE", help="also check that the log extends this signed checkpoint")
+    verify.add_argument("--key", metavar="VKEY", help="the verifier key the checkpoint must be signed by "
+                                                      "(default: the configured signing key's)")
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
+    verify.set_defaults(run=run_verify, store=StoreMode.WRITE)
+
+    checkpoint = commands.add_parser("checkpoint", parents=[common],
+                                     help="sign the log's size and Merkle root with the configured key")
+    checkpoint.add_argument("--out", metavar="FILE", help="where to write it (default checkpoint-SIZE.txt)")
+    checkpoint.add_argument("--json", action="store_true", help="print one JSON document")
+    checkpoint.set_defaults(run=run_checkpoint, store=StoreMode.WRITE)
+
+    export = commands.add_parser("export", parents=[common],
+                                 help="an evidence pack of one case, provable offline against a signed checkpoint")
+    export.add_argument("case", metavar="CASE", help="the case id or case_ref")
+    export.add_argument("--out", metavar="FILE", required=True, help="the pack's file (HTML, opens in a browser)")
+    export.set_defaults(run=run_export, store=StoreMode.WRITE)
+
+    pack = commands.add_parser("verify-pack", parents=[common], help="check an evidence pack offline, no database")
+    pack.add_argument("file", metavar="FILE")
+    pack.add_argument("--key", metavar="VKEY", help="the verifier key you trust (default: the pack's own, "
+                                                    "which it then shows for you to compare)")
+    pack.add_argument("--json", action="store_true", help="print one JSON document")
+    pack.set_defaults(run=run_verify_pack, store=StoreMode.NONE)
+
+    key = commands.add_parser("key", parents=[common], help="the signing key of checkpoints")
+    actions = key.add_subparsers(title="actions", required=True, metavar="ACTION")
+    new = actions.add_parser("new", parents=[common], help="make a new Ed25519 signing key")
+    new.add_argument("--out", metavar="FILE", required=True, help="the private key's file (made readable only to you)")
+    new.set_defaults(run=run_key_new, store=StoreMode.NONE)
+
+
+def _progress(label: str) -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
+
+
+def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from casetrail.services.checkpoints import open_note, parse_verifier_key, verifier_key
+    from casetrail.services.verification import verify_log
+
+    checkpoint = None
+    if args.checkpoint:
+        if args.key:
+            name, public = parse_verifier_key(args.key)
+        else:
+            name, private = _signing_key(settings)
+            public = private.public_key()
+            args.key = verifier_key(name, public)
+        checkpoint = open_note(Path(args.checkpoint).read_text(encoding="utf-8"), name, public)
+    system = bootstrap(settings)
+    try:
+        with _progress("verifying the log") as bar:
+            task = bar.add_task("", total=system.ingestion.recorder.max_notification_id() or 0)
+            checked, broken = verify_log(system.ingestion.chained_log, lambda count: bar.advance(task, count),
+                                         checkpoint)
+    finally:
+        system.close()
+    if args.json:
+        print_json({"intact": broken is None, "checked": checked,
+                    "checkpoint": None if checkpoint is None else {"size": checkpoint.size, "key": args.key},
+                    "break": None if broken is None else {"position": broken.position, "problem": broken.problem}})
+    elif broken is None:
+        extends = f"; it extends the checkpoint of {checkpoint.size} events" if checkpoint else ""
+        say(f"the log is intact: {checked} positions, each linked to the one before{extends}")
+    else:
+        say(f"the log is broken at position {broken.position}: {broken.problem}; {checked} positions before it "
+            "are intact")
+    return EXIT_OK if broken is None else EXIT_FAILED
+
+
+def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
+    from casetrail.services.checkpoints import sign, verifier_key
+    from casetrail.services.verification import log_checkpoint
+
+    name, key = _signing_key(settings)
+    system = bootstrap(settings)
+    try:
+        with _progress("reading the log") as bar:
+            task = bar.add_task("", total=system.ingestion.recorder.max_notification_id() or 0)
+            checkpoint = log_checkpoint(system.ingestion.chained_log, name, lambda count: bar.advance(task, count))
+    finally:
+        system.close()
+    note = sign(checkpoint, name, key)
+    out = Path(args.out or f"checkpoint-{checkpoint.size}.txt")
+    out.write_text(note, encoding="utf-8")
+    if args.json:
+        print_json({"origin": checkpoint.origin, "size": checkpoint.size, "root": checkpoint.root.hex(),
+                    "file": str(out), "key": verifier_key(name, key.public_key()), "note": note})
+    else:
+        say(f"checkpoint of {checkpoint.size} events written to {out}")
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from casetrail.services.checkpoints import Checkpoint, sign
+    from casetrail.services.evidence_packs import entry_positions, pack_document, prove, referenced, render_pack
+
+    name, key = _signing_key(settings)
+    system = bootstrap(settings)
+    try:
+        report = system.cases.case_report(args.case)
+        positions = entry_positions(system.view_store, referenced(report))
+        with _progress("proving the case's events") as bar:
+            task = bar.add_task("", total=system.ingestion.recorder.max_notification_id() or 0)
+            tree, proven = prove(system.ingestion.chained_log, positions, lambda count: bar.advance(task, count))
+    finally:
+        system.close()
+    note = sign(Checkpoint(name, tree.size, tree.root), name, key)
+    text = render_pack(pack_document(report, proven, note, name, key))
+    Path(args.out).write_text(text, encoding="utf-8")
+    say(f"evidence pack of case {report['case_ref']} written to {args.out}: {len(proven)} stored events, "
+        f"each proven in the log's first {tree.size} events")
+    return EXIT_OK
+
+
+def run_verify_pack(args: argparse.Namespace, settings: Settings) -> int:
+    from casetrail.services.evidence_packs import PackError, check_pack
+
+    try:
+        document, proven = check_pack(Path(args.file).read_text(encoding="utf-8"), args.key)
+    except PackError as error:
+        if args.json:
+            print_json({"holds": False, "problem": str(error)})
+        else:
+            say(f"the pack does not hold: {error}")
+        return EXIT_FAILED
+    if args.json:
+        print_json({"holds": True, "case_ref": document["case"]["case_ref"], "events": proven, "key": document["key"],
+                    "key_given": args.key is not None})
+        return EXIT_OK
+    say(f"the pack holds: case {document['case']['case_ref']}, {proven} stored events, each in the signed log")
+    if args.key is None:
+        say(f"signed by the key {document['key']}: compare it with the one the log's keeper published, "
+            "or give it with --key")
+    return EXIT_OK
+
+
+def run_key_new(args: argparse.Namespace, settings: Settings) -> int:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    from casetrail.services.checkpoints import verifier_key
+
+    name = load_config(settings.config_path).integrity.origin
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    # Made readable to its owner only, and never over a key that exists: checkpoints signed by it would no longer verify.
+    descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
+    say(f"signing key written to {args.out}; add to the configuration file:")
+    print(f'[integrity]\norigin = "{name}"\nsigning_key = "{args.out}"')
+    say("verifier key, for whoever checks checkpoints:")
+    print(verifier_key(name, key.public_key()))
+    return EXIT_OK
+
+
+def _signing_key(settings: Settings) -> tuple[str, Ed25519PrivateKey]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from casetrail.services.checkpoints import CheckpointError
+
+    integrity = load_config(settings.config_path).integrity
+    if integrity.signing_key is None:
+        raise CheckpointError("integrity.signing_key: not configured; make one with `casetrail key new --out FILE`")
+    try:
+        key = load_pem_private_key(Path(integrity.signing_key).read_bytes(), password=None)
+    except ValueError:
+        raise CheckpointError(f"integrity.signing_key: {integrity.signing_key} is not a PEM private key") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise CheckpointError(f"integrity.signing_key: {integrity.signing_key} is not an Ed25519 key")
+    return integrity.origin, key
