@@ -110,7 +110,7 @@ def _top(by_category: dict[str, dict[str, int]]) -> str | None:
 
 def _date(text: str) -> date:
     """A day given on the command line, parsed as the inbound contract parses a service date."""
-    from casetrail.services.inbound import Date
+    from casetrail.domain.values import Date
 
     try:
         return TypeAdapter(Date).validate_python(text)
