@@ -60,7 +60,7 @@ from casetrail.domain.model import Aggregate
 from casetrail.domain.payment import PaymentAttempt, PaymentFailed, PaymentSucceeded
 from casetrail.domain.procedures import ProcedureStep
 
-Data = dict[str, Any]  # an event's data as the contract names its fields
+ContractData = dict[str, Any]  # an event's data as the contract names its fields
 # What a detector looks at an event for; the names are those of the detectors' scope.
 Concern = Literal["nights", "rebooked", "acknowledged", "payers", "contacts", "parties_with_cases"]
 
@@ -128,7 +128,7 @@ class EventType:
     name: str
     data: type[BaseModel]
     lands_on: tuple[Landing, ...]
-    summary: Callable[[Data], str]
+    summary: Callable[[ContractData], str]
     subjects: Subjects = Subjects()
     concerns: frozenset[Concern] = frozenset()
     accepted: bool = True  # False: recorded by the case desk only, refused from outside
@@ -144,29 +144,29 @@ class EventType:
         object.__setattr__(self, "_contract_names", renamed)
         object.__setattr__(self, "_not_reported", RECORDING_FIELDS | keys)
 
-    def contract_data(self, state: Mapping[str, Any]) -> Data:
+    def contract_data(self, state: Mapping[str, Any]) -> ContractData:
         """A stored event's state (JSON) as the contract names the event's data."""
         names, dropped = self._contract_names, self._not_reported
         return {names.get(k, k): v for k, v in state.items() if k not in dropped}
 
-    def contract_name(self, field_name: str) -> str:
+    def _contract_name(self, field_name: str) -> str:
         return self._contract_names.get(field_name, field_name)
 
-    def nights_named(self, data: Data) -> tuple[str | None, str | None, str | None]:
+    def nights_named(self, data: ContractData) -> tuple[str | None, str | None, str | None]:
         """The resource and the first and last service dates (ISO text) that ``data`` speaks of."""
         named = self.subjects.nights
         if named is None:
             return None, None, None
         fields = data[named.within] if named.within else data
-        first = fields.get(self.contract_name(named.first))
+        first = fields.get(self._contract_name(named.first))
         if first is None:
             return None, None, None
         if named.last is not None:
-            last = fields[self.contract_name(named.last)]
+            last = fields[self._contract_name(named.last)]
         else:
             count = fields.get(named.count, 1) if named.count else 1
             last = (date.fromisoformat(first) + timedelta(days=count - 1)).isoformat()
-        return fields.get(self.contract_name(named.resource)), first, last
+        return fields.get(self._contract_name(named.resource)), first, last
 
 
 # Wording shared by the summaries.
@@ -178,11 +178,11 @@ def _channels(channels: list[str]) -> str:
     return "all channels" if "*" in channels else ", ".join(channels)
 
 
-def _because(data: Data, key: str = "reason") -> str:
+def _because(data: ContractData, key: str = "reason") -> str:
     return f" ({data[key]})" if data.get(key) else ""
 
 
-def _money(data: Data) -> str:
+def _money(data: ContractData) -> str:
     return f" ({data['amount']} {data.get('currency', '')})".rstrip() if data.get("amount") else ""
 
 
@@ -190,33 +190,33 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def _booking_created(d: Data) -> str:
+def _booking_created(d: ContractData) -> str:
     return (f"booking {d['booking_ref']} for {d['resource']} from {d['date']}, {_plural(d.get('nights', 1), 'night')}, "
             f"{_plural(d.get('units', 1), 'unit')} via {d['channel']}{_money(d)}")
 
 
-def _booking_modified(d: Data) -> str:
+def _booking_modified(d: ContractData) -> str:
     changes = ", ".join(f"{k} {v}" for k, v in sorted(d["changes"].items()))
     return f"booking {d['booking_ref']} changed: {changes}{_because(d)}"
 
 
-def _contact_started(d: Data) -> str:
+def _contact_started(d: ContractData) -> str:
     toward = "from" if d["direction"] == "inbound" else "to"
     topic = f": {d['topic']}" if d.get("topic") else ""
     return f"{d['direction']} {d['medium']} contact {d['contact_ref']} {toward} {d['party_ref']}{topic}"
 
 
-def _held(d: Data) -> str:
+def _held(d: ContractData) -> str:
     minutes, seconds = divmod(d["seconds"], 60)
     return f"contact {d['contact_ref']} on hold {minutes} min {seconds:02d} s"
 
 
-def _procedure_step(d: Data) -> str:
+def _procedure_step(d: ContractData) -> str:
     subject = f"booking {d['booking_ref']}" if d.get("booking_ref") else f"contact {d['contact_ref']}"
     return f"{d['procedure']} step {d['step']} done for {subject}"
 
 
-def _linked(d: Data) -> str:
+def _linked(d: ContractData) -> str:
     return "linked " + ", ".join(f"{name.removesuffix('_refs')} {', '.join(d[name])}"
                                  for name in ("booking_refs", "party_refs", "contact_refs") if d.get(name))
 

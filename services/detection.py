@@ -32,9 +32,6 @@ log = structlog.get_logger("casetrail.detectors")
 
 NAME = "detectors"
 # Detectors record events, not rows: replaying the log does not run them again.
-# What each type's entries add to the scope (the catalogue's concerns), and the types naming nights.
-CONCERNS = {entry.name: entry.concerns for entry in CATALOGUE.values()}
-NAMING_NIGHTS = frozenset(entry.name for entry in CATALOGUE.values() if entry.subjects.nights)
 VERSION = 1
 # A backlog's entries are read this many positions at a time, and the incidents all its reads touch
 # are evaluated once (the index does not change between them), up to EVALUATE_EVERY positions at a time.
@@ -170,7 +167,7 @@ class DetectorRunner:
         nights = set()
         for row in rows:
             resource = row.resource or resources.get(row.booking_ref)
-            if resource and row.night_from and row.night_to and row.type in NAMING_NIGHTS:
+            if resource and row.night_from and row.night_to:  # only types naming nights have them
                 nights |= {(resource, night) for night in _nights(row.night_from, row.night_to)}
         return nights
 
@@ -276,7 +273,8 @@ def _widen(scope: Scope, entries: list[tuple[Any, ...]]) -> None:
     for source, kind, booking_ref, contact_ref, party_ref, resource, first, last, update_id in entries:
         if source == SOURCE:
             continue  # the detectors' own work
-        concerns = CONCERNS.get(kind, ())
+        entry = CATALOGUE.get(kind)
+        concerns = entry.concerns if entry else frozenset()  # what the detectors look at this type for
         if "nights" in concerns and resource and first and last:
             scope.nights.update((resource, night) for night in _nights(first, last))
         if "rebooked" in concerns and booking_ref:
