@@ -98,7 +98,8 @@ class Landing:
 @dataclass(frozen=True)
 class NightsNamed:
     """Which data fields name a resource and its service dates: the first, and either the last
-    or the number of nights (default 1), all inside ``within`` if given."""
+    or the number of nights (default 1), all inside the object ``within`` if given (whose own
+    fields have no aliases)."""
 
     resource: str
     first: str
@@ -125,6 +126,8 @@ RECORDING_FIELDS = frozenset(Aggregate.Fact.model_fields)
 
 @dataclass(frozen=True)
 class EventType:
+    """One event type: its data model, where it is stored, what it names, how it reads."""
+
     name: str
     data: type[BaseModel]
     lands_on: tuple[Landing, ...]
