@@ -46,9 +46,9 @@ def load_config(path: str | None) -> Config:
         raise ConfigError(f"config {path}: not valid TOML: {error}") from None
     merged = _merge(Config().model_dump(), document)
     try:
-        from casetrail.services.inbound import DATA_MODELS  # only a file of one's own asks for the catalogue of types
+        from casetrail.domain.catalogue import ACCEPTED  # only a file of one's own asks for the catalogue of types
 
-        return Config.model_validate(merged, context={EVENT_TYPES: frozenset(DATA_MODELS)})
+        return Config.model_validate(merged, context={EVENT_TYPES: frozenset(ACCEPTED)})
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = ".".join(str(part) for part in first["loc"])

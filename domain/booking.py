@@ -1,45 +1,83 @@
-"""A booking: a stay or a seat sold on some channel, and what became of it."""
+"""A booking: a stay or a seat sold on some channel, and what became of it.
+
+Each event's payload is its inbound ``data`` model (``domain.values``): the
+fields are declared once, for the contract and the store alike.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-from typing import Any
-
 from casetrail.domain.model import Aggregate
+from casetrail.domain.procedures import Step
+from casetrail.domain.values import Count, Data, Date, Money, Nights, Ref, Text
 
 
+class BookingCreated(Data):
+    booking_ref: Ref
+    resource: Ref
+    date: Date
+    nights: Nights = 1
+    units: Count = 1
+    channel: Ref
+    guest_ref: Ref
+    amount: Money | None = None
+    currency: Text | None = None
+
+
+class BookingChanges(Data):
+    resource: Ref | None = None
+    date: Date | None = None
+    nights: Nights | None = None
+    units: Count | None = None
+    channel: Ref | None = None
+    guest_ref: Ref | None = None
+    amount: Money | None = None
+    currency: Text | None = None
+
+
+class BookingModified(Data):
+    booking_ref: Ref
+    changes: BookingChanges
+    reason: Text | None = None
+
+
+class BookingCancelled(Data):
+    booking_ref: Ref
+    reason: Text | None = None
+
+
+class BookingRef(Data):
+    booking_ref: Ref
+
+
+class BookingRelocated(Data):
+    booking_ref: Ref
+    to: Text
+    reason: Text
+
+
+# The data model comes first among the bases, so that a stored event's fields keep the
+# order they had: the library's, the provenance, then the data's.
 class Booking(Aggregate):
     class Fact(Aggregate.Fact):
         booking_ref: str
 
-    class Created(Fact):
-        resource: str
-        date: dt.date
-        nights: int = 1
-        units: int = 1
-        channel: str
-        guest_ref: str
-        amount: Decimal | None = None
-        currency: str | None = None
-
-    class Modified(Fact):
-        changes: dict[str, Any]
-        reason: str | None = None
-
-    class Cancelled(Fact):
-        reason: str | None = None
-
-    class CheckedIn(Fact):
+    class Created(BookingCreated, Fact):
         pass
 
-    class NoShow(Fact):
+    class Modified(BookingModified, Fact):
         pass
 
-    class Relocated(Fact):
-        to: str
-        reason: str
+    class Cancelled(BookingCancelled, Fact):
+        pass
 
-    class ProcedureStepRecorded(Fact):
-        procedure: str
-        step: str
+    class CheckedIn(BookingRef, Fact):
+        pass
+
+    class NoShow(BookingRef, Fact):
+        pass
+
+    class Relocated(BookingRelocated, Fact):
+        pass
+
+    class ProcedureStepRecorded(Step, Fact):
+        pass

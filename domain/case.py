@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from casetrail.domain.errors import CaseStateError, DuplicateFact, FactorNotFound
 from casetrail.domain.lifecycle import STATUS_CHANGES, Status, StatusChange, lifecycle
 from casetrail.domain.model import Aggregate
+from casetrail.domain.values import Data, Ref, Text
 
 Priority = Literal["low", "normal", "high", "critical"]
 
@@ -21,6 +22,53 @@ class EvidenceRef(BaseModel):
 
     source: str
     id: str
+
+
+class CaseOpened(Data):
+    case_ref: Ref
+    category: Ref
+    summary: Text
+    party_ref: Ref | None = None
+    booking_ref: Ref | None = None
+    priority: Priority = "normal"
+
+
+class CaseAssigned(Data):
+    case_ref: Ref
+    department: Ref
+    agent: Ref | None = None
+
+
+class CaseCategorized(Data):
+    case_ref: Ref
+    category: Ref
+
+
+class CaseEscalated(Data):
+    case_ref: Ref
+    level: Ref
+
+
+class CaseFactorAdded(Data):
+    case_ref: Ref
+    code: Ref
+    department: Ref
+    explanation: Text
+    evidence: list[EvidenceRef]
+
+
+class CaseResolved(Data):
+    case_ref: Ref
+    resolution: Text
+
+
+class CaseReopened(Data):
+    case_ref: Ref
+    reason: Text | None = None
+
+
+class CaseRef(Data):
+    case_ref: Ref
 
 
 # (code, department, subject): the subject tells apart factors of one code and
@@ -81,31 +129,23 @@ class Case(Aggregate):
             super().apply(aggregate)
             aggregate.case_ref = self.case_ref
 
-    class Opened(Fact):
-        category: str
-        summary: str
-        party_ref: str | None = None
-        booking_ref: str | None = None
-        priority: Priority = "normal"
-
+    # The data model comes first among the bases, as in ``domain.booking``.
+    class Opened(CaseOpened, Fact):
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
             if aggregate.category is None:
                 aggregate.category = self.category
 
-    class Assigned(Fact):
-        department: str
-        agent: str | None = None
+    class Assigned(CaseAssigned, Fact):
+        pass
 
-    class Categorized(Fact):
-        category: str
-
+    class Categorized(CaseCategorized, Fact):
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
             aggregate.category = self.category
 
-    class Escalated(Fact):
-        level: str
+    class Escalated(CaseEscalated, Fact):
+        pass
 
     class Linked(Fact):
         """Subjects and events a detector found to belong to the case."""
@@ -129,11 +169,8 @@ class Case(Aggregate):
         def factor(self) -> FactorKey:
             return (self.code, self.department, self.subject)
 
-    class FactorAdded(FactorEvent):
+    class FactorAdded(CaseFactorAdded, FactorEvent):
         """A factor a lead (or the helpdesk's lead) names themselves: confirmed as it is added."""
-
-        explanation: str
-        evidence: list[EvidenceRef]
 
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
@@ -171,15 +208,13 @@ class Case(Aggregate):
             aggregate.status_changes.append(StatusChange(self.change, self.provenance.occurred_at,
                                                          self.provenance.reported_at, self.originator_version))
 
-    class Resolved(StatusChanged):
+    class Resolved(CaseResolved, StatusChanged):
         change = "resolved"
-        resolution: str
 
-    class Reopened(StatusChanged):
+    class Reopened(CaseReopened, StatusChanged):
         change = "reopened"
-        reason: str | None = None
 
-    class Closed(StatusChanged):
+    class Closed(CaseRef, StatusChanged):
         change = "closed"
 
 

@@ -42,8 +42,8 @@ Days = Annotated[int, Field(gt=0, le=MAX_DAYS)]
 Count = Annotated[int, Field(gt=0, le=MAX_COUNT)]
 
 
-# The validation context key under which the loader passes the inbound event
-# types a procedure may be triggered by (the domain does not know the catalogue).
+# The validation context key under which the loader passes the inbound event types
+# a procedure may be triggered by (``catalogue.ACCEPTED``, loaded only for a file's procedures).
 EVENT_TYPES = "event_types"
 
 

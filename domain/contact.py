@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from casetrail.domain.model import Aggregate
+from casetrail.domain.procedures import Step
+from casetrail.domain.values import Data, NonNegative, Ref, Text
 
 Medium = Literal["phone", "email", "chat", "walk_in", "letter", "social"]
 Direction = Literal["inbound", "outbound"]
@@ -12,31 +14,55 @@ EscalationLevel = Literal["supervisor", "manager", "executive"]
 Outcome = Literal["resolved", "unresolved", "callback_promised", "abandoned"]
 
 
+class ContactStarted(Data):
+    contact_ref: Ref
+    party_ref: Ref
+    medium: Medium
+    direction: Direction
+    topic: Text | None = None
+    booking_ref: Ref | None = None
+    case_ref: Ref | None = None
+
+
+class ContactHeld(Data):
+    contact_ref: Ref
+    seconds: NonNegative
+
+
+class ContactTransferred(Data):
+    contact_ref: Ref
+    to_department: Ref
+    reason: Text | None = None
+
+
+class ContactEscalated(Data):
+    contact_ref: Ref
+    level: EscalationLevel
+
+
+class ContactEnded(Data):
+    contact_ref: Ref
+    outcome: Outcome
+
+
 class Contact(Aggregate):
     class Fact(Aggregate.Fact):
         contact_ref: str
 
-    class Started(Fact):
-        party_ref: str
-        medium: Medium
-        direction: Direction
-        topic: str | None = None
-        booking_ref: str | None = None
-        case_ref: str | None = None
+    class Started(ContactStarted, Fact):
+        pass
 
-    class Held(Fact):
-        seconds: int
+    class Held(ContactHeld, Fact):
+        pass
 
-    class Transferred(Fact):
-        to_department: str
-        reason: str | None = None
+    class Transferred(ContactTransferred, Fact):
+        pass
 
-    class Escalated(Fact):
-        level: EscalationLevel
+    class Escalated(ContactEscalated, Fact):
+        pass
 
-    class Ended(Fact):
-        outcome: Outcome
+    class Ended(ContactEnded, Fact):
+        pass
 
-    class ProcedureStepRecorded(Fact):
-        procedure: str
-        step: str
+    class ProcedureStepRecorded(Step, Fact):
+        pass

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from casetrail.domain.model import Aggregate
+from casetrail.domain.values import Data, Money, Ref, Text
+
+
+class PaymentSucceeded(Data):
+    attempt_ref: Ref
+    guest_ref: Ref
+    booking_ref: Ref | None = None
+
+
+class PaymentFailed(PaymentSucceeded):
+    reason: Text
+    amount: Money | None = None
+    currency: Text | None = None
 
 
 class PaymentAttempt(Aggregate):
     class Fact(Aggregate.Fact):
         attempt_ref: str
-        guest_ref: str
-        booking_ref: str | None = None
 
-    class Failed(Fact):
-        reason: str
-        amount: Decimal | None = None
-        currency: str | None = None
+    class Failed(PaymentFailed, Fact):
+        pass
 
-    class Succeeded(Fact):
+    class Succeeded(PaymentSucceeded, Fact):
         pass

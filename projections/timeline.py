@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
+from casetrail.domain.catalogue import CATALOGUE
 from casetrail.projections.recorded import Recorded, instant
-from casetrail.projections.summaries import summarize
 from casetrail.projections.view import View
 
 COLUMNS = (
@@ -74,8 +74,6 @@ def upsert_into(table: str) -> str:
 
 UPSERT = upsert_into("timeline_entries")
 
-INTERNAL_FIELDS = {"provenance", "timestamp", "originator_topic"}
-
 
 def write(cursor: Any, batch: Sequence[Recorded]) -> None:
     rows = [row for row in map(entry_row, batch) if row is not None]
@@ -103,50 +101,28 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
     if facts is None:
         return None
     event_type = facts["type"]
-    data = inbound_data(recorded.state)
-    resource, first, last = nights_named(event_type, data)
+    entry = CATALOGUE[event_type]
+    data = entry.contract_data(recorded.state)
+    resource, first, last = entry.nights_named(data)
+    named = entry.subjects
     occurred = instant(facts["occurred_at"])
     reported = occurred if facts["reported_at"] == facts["occurred_at"] else instant(facts["reported_at"])
     return (
         facts["source"], facts["id"], event_type, recorded.position,
         occurred, facts["occurred_at"], reported, recorded.recorded_at,
-        facts["department"], facts.get("actor"), facts.get("role"), summarize(event_type, data),
-        data.get("booking_ref"), data.get("contact_ref"), data.get("case_ref"),
-        party_of(data), resource, first, last, data.get("update_id"),
+        facts["department"], facts.get("actor"), facts.get("role"), entry.summary(data),
+        _named(data, named.booking), _named(data, named.contact), _named(data, named.case),
+        _named(data, named.party), resource, first, last, _named(data, named.update),
         orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode(),
     )
 
 
 def inbound_data(state: dict[str, Any]) -> dict[str, Any]:
-    """The event's data in the shape of the inbound contract."""
-    data = {k: v for k, v in state.items() if k not in INTERNAL_FIELDS}
-    if "night" in data:  # inventory streams are per night; the inbound event named a range or a date
-        night = data.pop("night")
-        if "from_date" in data:
-            data["from"], data["to"] = data.pop("from_date"), data.pop("to_date")
-        else:
-            data["date"] = night
-    return data
+    """A stored event's data as the contract names it (``EventType.contract_data``)."""
+    return CATALOGUE[state["provenance"]["type"]].contract_data(state)
 
 
-def party_of(data: dict[str, Any]) -> str | None:
-    """The customer an event speaks of."""
-    return data.get("party_ref") or data.get("guest_ref") or next(iter(data.get("party_refs", [])), None)
-
-
-def nights_named(event_type: str, data: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-    """The resource and the first and last service dates an event speaks of."""
-    if event_type == "inventory.set":
-        return data["resource"], data["date"], data["date"]
-    if event_type in ("inventory.closed", "inventory.opened"):
-        return data["resource"], data["from"], data["to"]
-    if event_type == "booking.created":
-        return data["resource"], data["date"], _last_night(data["date"], data.get("nights", 1))
-    if event_type == "booking.modified" and "date" in data["changes"]:
-        changes = data["changes"]
-        return changes.get("resource"), changes["date"], _last_night(changes["date"], changes.get("nights", 1))
-    return None, None, None
-
-
-def _last_night(first: str, nights: int) -> str:
-    return (date.fromisoformat(first) + timedelta(days=nights - 1)).isoformat()
+def _named(data: dict[str, Any], field: str | None) -> Any:
+    """The subject a field names; a list of them names its first."""
+    value = data.get(field) if field else None
+    return next(iter(value), None) if isinstance(value, list) else value

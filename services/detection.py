@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from casetrail.domain.catalogue import CATALOGUE
 from casetrail.domain.config import Config
 from casetrail.projections import overbooking, payment_failures, procedures, service_signals
 from casetrail.projections.case_report import Row, fold_case
@@ -32,7 +33,6 @@ log = structlog.get_logger("casetrail.detectors")
 
 NAME = DETECTORS.name
 # Detectors record events, not rows: replaying the log does not run them again.
-NIGHTLY = ("booking.created", "inventory.set", "inventory.closed", "inventory.opened")
 VERSION = DETECTORS.version
 # A backlog's entries are read this many positions at a time, and the incidents all its reads touch
 # are evaluated once (the index does not change between them), up to EVALUATE_EVERY positions at a time.
@@ -168,7 +168,7 @@ class DetectorRunner:
         nights = set()
         for row in rows:
             resource = row.resource or resources.get(row.booking_ref)
-            if resource and row.night_from and row.night_to and row.type in NIGHTLY + ("booking.modified",):
+            if resource and row.night_from and row.night_to:  # only types naming nights have them
                 nights |= {(resource, night) for night in _nights(row.night_from, row.night_to)}
         return nights
 
@@ -274,17 +274,19 @@ def _widen(scope: Scope, entries: list[tuple[Any, ...]]) -> None:
     for source, kind, booking_ref, contact_ref, party_ref, resource, first, last, update_id in entries:
         if source == SOURCE:
             continue  # the detectors' own work
-        if kind in NIGHTLY and resource and first and last:
+        entry = CATALOGUE.get(kind)
+        concerns = entry.concerns if entry else frozenset()  # what the detectors look at this type for
+        if "nights" in concerns and resource and first and last:
             scope.nights.update((resource, night) for night in _nights(first, last))
-        if kind in ("booking.cancelled", "booking.modified") and booking_ref:
+        if "rebooked" in concerns and booking_ref:
             scope.rebooked.add(booking_ref)
-        if kind == "inventory.acknowledged" and update_id:
+        if "acknowledged" in concerns and update_id:
             scope.acknowledged.add(update_id)
-        if kind == "payment.failed" and party_ref:
+        if "payers" in concerns and party_ref:
             scope.payers.add(party_ref)
-        if kind.startswith("contact.") and contact_ref:
+        if "contacts" in concerns and contact_ref:
             scope.contacts.add(contact_ref)
-        if kind == "case.opened" and party_ref:
+        if "parties_with_cases" in concerns and party_ref:
             scope.parties_with_cases.add(party_ref)
         if booking_ref:
             scope.bookings.add(booking_ref)

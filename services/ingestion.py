@@ -17,9 +17,10 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from casetrail.domain.config import Config
 from casetrail.domain.errors import DomainError, UnknownCategory, UnknownEscalationLevel
+from casetrail.domain.values import quote
 from casetrail.services.application import CasetrailApplication
 from casetrail.services.batches import IngestCounts, PreparedBatch, RawInput, Receipt, batches
-from casetrail.services.limits import quote, short_reason
+from casetrail.services.limits import short_reason
 from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 from casetrail.services.stream_heads import StreamHeads
 
@@ -204,7 +205,7 @@ class Ingestion(CasetrailApplication):
 
     def _check_configured(self, event: InboundEvent) -> None:
         """Categories and case escalation levels are the configuration's, whichever entrance sends them."""
-        from casetrail.services.inbound import CaseCategorized, CaseEscalated, CaseOpened
+        from casetrail.domain.case import CaseCategorized, CaseEscalated, CaseOpened
 
         if isinstance(event.data, (CaseOpened, CaseCategorized)) and event.data.category not in self.config.categories:
             raise UnknownCategory(f"data.category: {quote(event.data.category)} is not a configured category "

@@ -7,7 +7,6 @@ is rejected with a reason, like any bad input.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 MAX_LINE_BYTES = 1 << 20  # one line or message
 KEPT_BYTES = 64 << 10  # what the rejects keep of a longer one
@@ -31,12 +30,6 @@ class TooLong:
     def reason(self) -> str:
         return (f"input of {self.size:,} bytes is over the limit of {MAX_LINE_BYTES:,} bytes; "
                 f"kept are its size, its SHA-256 {self.sha256} and its first {KEPT_BYTES:,} bytes")
-
-
-def quote(value: Any, limit: int = 80) -> str:
-    """A value as a reason shows it: its repr, cut to ``limit`` characters."""
-    shown = repr(value)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def short_reason(reason: str) -> str:

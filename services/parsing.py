@@ -14,9 +14,11 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from casetrail.domain.catalogue import ACCEPTED
+from casetrail.domain.values import quote
 from casetrail.services.batches import RawInput
-from casetrail.services.inbound import DATA_MODELS, Envelope, InboundEvent
-from casetrail.services.limits import MAX_DEPTH, MAX_TEXT, quote
+from casetrail.services.inbound import Envelope, InboundEvent
+from casetrail.services.limits import MAX_DEPTH, MAX_TEXT
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "time", "data")
 # datacontenttype is left out: absent and every JSON media type mean the same data.
@@ -131,15 +133,15 @@ def validate_event(document: Any) -> InboundEvent | Invalid:
         if name not in document:
             return Invalid(f"{name}: required attribute is missing")
     event_type = document["type"]
-    data_model = DATA_MODELS.get(event_type) if isinstance(event_type, str) else None
-    if data_model is None:
+    entry = ACCEPTED.get(event_type) if isinstance(event_type, str) else None
+    if entry is None:
         return Invalid(f"type: unknown event type {quote(event_type)}")
     try:
         envelope = Envelope.model_validate(document)
     except ValidationError as error:
         return Invalid(describe(error))
     try:
-        data = data_model.model_validate(envelope.data)
+        data = entry.data.model_validate(envelope.data)
     except ValidationError as error:
         return Invalid(describe(error, prefix="data."))
     return InboundEvent(envelope=envelope, data=data, body_hash=body_hash(document), document=document)

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from casetrail.adapters.storage.database import persistence_env
 from casetrail.domain.config import Config
-from casetrail.services.inbound import MAX_INTEGER, MAX_REF
+from casetrail.domain.values import MAX_INTEGER, MAX_REF
 from casetrail.services.ingestion import Ingestion
 from casetrail.services.limits import MAX_DEPTH, MAX_REASON, MAX_TEXT
 from tests.conftest import all_scenario_lines

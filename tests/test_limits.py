@@ -17,8 +17,8 @@ import pytest
 from casetrail.adapters.cli.main import main
 from casetrail.adapters.importers.jsonl import _lines
 from casetrail.adapters.kafka.records import record_input
+from casetrail.domain.values import MAX_REF
 from casetrail.services.batches import RawInput, batches
-from casetrail.services.inbound import MAX_REF
 from casetrail.services.limits import KEPT_BYTES, MAX_BATCH_BYTES, MAX_LINE_BYTES, MAX_REASON, MAX_TEXT
 from casetrail.services.parsing import Invalid, parse_event
 

@@ -19,12 +19,12 @@ def positive_int(text: str) -> int:
 def moment(text: str) -> datetime:
     """An RFC 3339 timestamp given on the command line; it must say its offset.
 
-    Parsed as the inbound contract parses an event's ``time`` (``services.inbound.Timestamp``),
+    Parsed as the inbound contract parses an event's ``time`` (``domain.values.Timestamp``),
     so the command line takes what the log can hold and nothing else.
     """
     from pydantic import TypeAdapter, ValidationError
 
-    from casetrail.services.inbound import Timestamp
+    from casetrail.domain.values import Timestamp
 
     try:
         return TypeAdapter(Timestamp).validate_python(text)

@@ -111,7 +111,7 @@ def _date(text: str) -> date:
     """A day given on the command line, parsed as the inbound contract parses a service date."""
     from pydantic import TypeAdapter, ValidationError
 
-    from casetrail.services.inbound import Date
+    from casetrail.domain.values import Date
 
     try:
         return TypeAdapter(Date).validate_python(text)

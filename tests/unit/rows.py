@@ -20,6 +20,7 @@ import orjson
 
 from casetrail.domain import ids
 from casetrail.domain.case import Case
+from casetrail.domain.catalogue import CATALOGUE
 from casetrail.domain.config import Departments
 from casetrail.domain.model import Aggregate
 from casetrail.projections import overbooking
@@ -39,11 +40,6 @@ DEPARTMENTS = Departments()
 _MAPPER = PydanticMapper(transcoder=JSONTranscoder())
 _BOOKING_REF, _CONTACT_REF = COLUMNS.index("booking_ref"), COLUMNS.index("contact_ref")
 
-# What casetrail records itself on a case (``services.case_desk``): no CloudEvent brings these.
-_OWN_CASE_EVENTS: dict[str, type[Aggregate.Event]] = {
-    "case.opened": Case.Opened, "case.linked": Case.Linked, "case.factor_proposed": Case.FactorProposed,
-    "case.factor_confirmed": Case.FactorConfirmed, "case.factor_rejected": Case.FactorRejected,
-}
 
 
 def at(clock: str, day: str = DAY, zone: str = ZONE) -> str:
@@ -94,7 +90,8 @@ class Log:
                       "reported_at": known or occurred, "received_at": RECEIVED, "department": "casetrail",
                       "actor": actor, "role": role,
                       "body_hash": hashlib.sha256(orjson.dumps(fields)).hexdigest()}
-        return self._row([self._store(Case, ids.case_id(case_ref), _OWN_CASE_EVENTS[kind], provenance,
+        [landing] = CATALOGUE[kind].lands_on
+        return self._row([self._store(Case, ids.case_id(case_ref), landing.event, provenance,
                                       {"case_ref": case_ref, **fields})])
 
     def _store(self, aggregate_class: type[Aggregate], aggregate_id: UUID, event_class: type[Aggregate.Event],
