@@ -11,6 +11,7 @@ from casetrail.adapters.cli.output import say
 from casetrail.adapters.config_file import load_config
 from casetrail.adapters.settings import Settings
 from casetrail.domain.errors import UnknownEscalationLevel
+from casetrail.services.evidence import evidence_refs
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -59,13 +60,9 @@ def on_case(settings: Settings, case: str, work: Callable[[System, str], None]) 
     """Do a lead's work on a case named by id or ref, with views and detectors current before and after."""
     system = bootstrap(settings)
     try:
-        system.catch_up()
-        case_ref = system.cases.resolve(case)
-        work(system, case_ref)
-        system.catch_up()
+        return system.on_case(case, lambda case_ref: work(system, case_ref))
     finally:
         system.close()
-    return case_ref
 
 
 def change_case(args: argparse.Namespace, settings: Settings) -> int:
@@ -89,12 +86,7 @@ def decide(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add(args: argparse.Namespace, settings: Settings) -> int:
-    evidence = []
-    for item in args.evidence:
-        source, _, event_id = item.rpartition("#")
-        if not source or not event_id:
-            raise ValueError(f"--evidence: {item!r} is not SOURCE#ID, e.g. pms:seaside#fo-311")
-        evidence.append((source, event_id))
+    evidence = evidence_refs(args.evidence, "--evidence")
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.add_factor(
         ref, args.code, args.department, args.explanation, evidence, args.by))
     say(f"{case_ref}: {args.code} added against {args.department} by {args.by}")

@@ -30,6 +30,7 @@ from casetrail.adapters.cli.arguments import moment, positive_int
 from casetrail.adapters.cli.exit_status import EXIT_FAILED
 from casetrail.adapters.cli.interpreter import tune_for_batches
 from casetrail.adapters.config_file import ConfigError, load_config
+from casetrail.adapters.http import server
 from casetrail.adapters.importers.jsonl import InputError
 from casetrail.adapters.kafka.topics import DEFAULT_BOOTSTRAP, KafkaSettings
 from casetrail.adapters.logs import LEVELS, configure_logging
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     import_commands.add_parser(commands, common, positive_int)
     factor_commands.add_parsers(commands, common)
     kafka_commands.add_parsers(commands, common, positive_int)
+    server.add_parsers(commands, common)
 
     rebuild = commands.add_parser("replay", parents=[common], help="rebuild every view from the log")
     rebuild.add_argument("--json", action="store_true", help="print one JSON document")
@@ -126,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
 # The commands that bring input and so may start a store. Any other command (a read, replay
 # and relay, which write only what they derive from the log, a lead's decision on a case that
 # must exist) says a database that is not there is not there, instead of creating an empty one.
-_MAY_CREATE = (ingest_commands.run, import_commands.run_hotel_bookings, kafka_commands.run_consume, demo.run)
+_MAY_CREATE = (ingest_commands.run, import_commands.run_hotel_bookings, kafka_commands.run_consume, demo.run,
+               server.run_serve, server.run_token_new)
 
 
 class _NeverRaised(Exception):
