@@ -16,6 +16,7 @@ from casetrail.adapters.http import problems, routes_cases, routes_events, route
 from casetrail.adapters.http.auth import ApiSettings, TokenTable
 from casetrail.adapters.http.live import LiveSystem, log
 from casetrail.adapters.http.metrics import Metrics
+from casetrail.adapters.http.openapi import openapi_document
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.database import redacted
 from casetrail.adapters.storage.outages import first_line
@@ -57,6 +58,7 @@ def create_app(settings: Settings, api: ApiSettings) -> FastAPI:
         app.add_exception_handler(error_class, on_database_error)
     for module in (routes_events, routes_cases, routes_reports, routes_health):
         app.include_router(module.router)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
 
 

@@ -84,24 +84,29 @@ def list_cases(request: Request, _caller: CallerDep,
             responses=problem_responses(400, 401, 403, 404, 503))
 def case_report(request: Request, case: CaseParam, _caller: CallerDep,
                 as_of: Annotated[Timestamp | None, Query(
-                    description="as it stood in the world at T (events that occurred by T); RFC 3339 with offset")
+                    description="as it stood in the world at T (events that occurred by T); RFC 3339 with offset",
+                    examples=["2019-06-21T10:33:30+07:00"])
                 ] = None,
                 known_at: Annotated[Timestamp | None, Query(
-                    description="as it was known at T (events reported by T); RFC 3339 with offset")] = None,
+                    description="as it was known at T (events reported by T); RFC 3339 with offset",
+                    examples=["2019-06-21T12:00:00+07:00"])] = None,
                 ) -> dict[str, Any]:
     live: LiveSystem = request.app.state.live
     return live.using(lambda system: system.cases.case_report(case, Moment(as_of, known_at)))
 
 
 class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"rationale": "booking.com sold the room after the 10:31 stop-sell"}]})
     rationale: Text
     department: Name | None = None  # when the case has several factors with the code
     subject: Name | None = None  # e.g. phone_booking/read_back, when needed
 
 
 class AddedFactor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "code": "stop_sell_not_honoured", "department": "ota_partner",
+        "explanation": "booking.com sold B-8841 at 11:24, 53 minutes after the 10:31 stop-sell",
+        "evidence": ["pms:seaside#fo-311", "ota:booking.com#bcom-8841"]}]})
     code: Name
     department: Name
     explanation: Text
@@ -110,23 +115,23 @@ class AddedFactor(BaseModel):
 
 
 class Assignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"department": "front_office", "agent": "dewi"}]})
     department: Name
     agent: Name | None = None
 
 
 class Escalation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"level": "manager"}]})
     level: Name  # one of the configured escalation levels
 
 
 class Resolution(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"resolution": "guest relocated to the sister hotel, one night refunded"}]})
     resolution: Text
 
 
 class Reopening(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "the guest wrote again"}]})
     reason: Text | None = None
 
 

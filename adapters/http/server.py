@@ -7,6 +7,7 @@ from here, and the server's libraries load when it starts.
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 DEFAULT_HOST = "127.0.0.1"
@@ -44,7 +45,11 @@ def run_serve(args: argparse.Namespace, settings: Any) -> int:
 
     app = create_app(settings, load_api_settings(settings.config_path))
     # uvicorn answers SIGTERM and SIGINT by refusing new connections, letting the requests in
-    # flight finish, then running the application's shutdown (the views' follower stops, stores close).
+    # flight finish, then running the application's shutdown (the views' follower stops, stores
+    # close). It then raises the signal again under the handlers it found: these let the command
+    # end as a finished one, status 0, rather than as one killed by the signal.
+    for stopping in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stopping, lambda _signum, _frame: None)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, timeout_graceful_shutdown=30)
     return 0
 
