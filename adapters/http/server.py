@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 from typing import Any
 
 DEFAULT_HOST = "127.0.0.1"
@@ -64,7 +65,8 @@ def run_token_new(args: argparse.Namespace, _settings: Any) -> int:
         ApiToken(name=args.name, role=args.role, sha256=digest)
     except ValidationError as error:
         args.usage_error(f"argument NAME: {error.errors(include_url=False)[0]['msg'].lower()}")
-    print(f"token (shown once; keep it secret): {token}")
-    print("add to the configuration file:")
+    # The lines for the configuration file on standard output, so that `>> casetrail.toml` adds them;
+    # the token itself on standard error, where the terminal shows it and no file keeps it.
+    print(f"token for {args.name} (shown once; keep it secret): {token}", file=sys.stderr)
     print(token_lines(args.name, args.role, digest), end="")
     return 0

@@ -15,10 +15,10 @@ from tests.test_cli import casetrail
 def test_a_new_token_admits_its_role_once_its_lines_are_configured(sqlite_url: str, tmp_path: Path) -> None:
     made = casetrail("token", "new", "lead-7", "--role", "lead")
     assert made.returncode == 0, made.stderr
-    token = made.stdout.splitlines()[0].rsplit(" ", 1)[1]
-    lines = made.stdout.split("add to the configuration file:\n", 1)[1]
+    token = made.stderr.strip().rsplit(" ", 1)[1]
+    lines = made.stdout
     assert token not in lines and 'name = "lead-7"' in lines and 'role = "lead"' in lines
-    assert casetrail("token", "new", "lead-7", "--role", "lead").stdout.splitlines()[0] != made.stdout.splitlines()[0]
+    assert casetrail("token", "new", "lead-7", "--role", "lead").stderr != made.stderr
 
     config = tmp_path / "casetrail.toml"
     config.write_text(lines)
