@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -29,6 +30,18 @@ def write_config(path: Path, extra: str = "") -> Path:
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     return write_config(tmp_path / "casetrail.toml")
+
+
+@pytest.fixture
+def second_store(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty store of the kind of ``database_url``, for what a test compares against."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'second.db'}"
+        return
+    base, _, schema = database_url.partition("?schema=")
+    yield f"{base}?schema={schema}_second"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_second" CASCADE')
 
 
 @pytest.fixture

@@ -67,9 +67,9 @@ def case_reports(database_url: str) -> dict[str, Any]:
         system.close()
 
 
-def test_the_samples_over_http_make_the_cases_ingest_makes(database_url: str, tmp_path: Path,
+def test_the_samples_over_http_make_the_cases_ingest_makes(database_url: str, second_store: str,
                                                             config_path: Path) -> None:
-    ingested = f"{database_url}-ingested" if database_url.startswith("sqlite") else database_url + "x"
+    ingested = second_store
     result = casetrail("--database", ingested, "ingest", *(str(SCENARIOS / name) for name in SAMPLES), "--json")
     assert result.returncode == 0, result.stderr
     expected = case_reports(ingested)
