@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from casetrail.adapters.http import problems, routes_cases, routes_events, routes_health, routes_reports
 from casetrail.adapters.http.auth import ApiSettings, TokenTable
+from casetrail.adapters.http.case_lists import CaseLists
 from casetrail.adapters.http.live import LiveSystem, log
 from casetrail.adapters.http.metrics import Metrics
 from casetrail.adapters.http.openapi import openapi_document
@@ -42,6 +43,7 @@ def create_app(settings: Settings, api: ApiSettings) -> FastAPI:
                               "request carries `Authorization: Bearer TOKEN`; errors are RFC 9457 problem documents.")
     app.state.api = api
     app.state.tokens = TokenTable(api.tokens)
+    app.state.case_lists = CaseLists()
     app.state.metrics = metrics = Metrics()
     app.middleware("http")(metrics.count)
     app.add_exception_handler(problems.Problem, problems.on_problem)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from casetrail.adapters.bootstrap import System
 from casetrail.adapters.http.access import CallerDep
 from casetrail.adapters.http.auth import Caller
+from casetrail.adapters.http.case_lists import CaseLists
 from casetrail.adapters.http.live import LiveSystem
 from casetrail.adapters.http.problems import Problem, problem_responses
 from casetrail.domain.lifecycle import Status
@@ -64,8 +65,8 @@ def list_cases(request: Request, _caller: CallerDep,
                cursor: Annotated[str | None, Query(max_length=2000)] = None) -> CasePage:
     after = decode_cursor(cursor, 2) if cursor is not None else None
     live: LiveSystem = request.app.state.live
-    found = live.using(lambda system: system.cases.list_cases(status=status, category=category,
-                                                              department=department))
+    lists: CaseLists = request.app.state.case_lists
+    found = live.using(lambda system: lists.cases(system, (status, category, department)))
     chosen = []
     for case in found:
         opened = datetime.fromisoformat(case["opened_at"])

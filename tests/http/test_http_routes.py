@@ -208,3 +208,10 @@ def test_api_settings_name_the_bad_key_and_line(tmp_path: Path) -> None:
     path.write_text("".join(f'[[api.tokens]]\nname = "{n}"\nrole = "lead"\nsha256 = "{digest}"\n' for n in "ab"))
     with pytest.raises(ConfigError, match="same sha256"):
         load_api_settings(str(path))
+
+
+def test_the_case_list_follows_what_is_stored_after_it_was_listed(client: TestClient) -> None:
+    post_batch(client, lines_of(OVERBOOKING))
+    assert len(client.get("/v1/cases", headers=LEAD).json()["items"]) == 1
+    post_batch(client, lines_of("02-proactive-payment-rescue.jsonl"))
+    assert len(client.get("/v1/cases", headers=LEAD).json()["items"]) == 2
