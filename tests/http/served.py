@@ -28,16 +28,20 @@ class Served:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        # Standard error to a file: a pipe no one reads would stop the server once it filled.
+        self.log = config_path.with_name(f"serve-{self.port}.log")
 
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "casetrail", "--database", self.database_url, "--config", str(self.config_path),
-             "serve", "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with self.log.open("ab") as log:  # the server holds its own copy of the file
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "casetrail", "--database", self.database_url, "--config",
+                 str(self.config_path), "serve", "--port", str(self.port)],
+                env=env, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"casetrail serve ended: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+                raise AssertionError(f"casetrail serve ended: {self.log.read_text()}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return
@@ -50,7 +54,6 @@ class Served:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         status = self.process.wait(timeout=60)
-        self.process.stderr.close()  # type: ignore[union-attr]
         self.process = None
         return status
 
@@ -58,7 +61,6 @@ class Served:
         assert self.process is not None
         self.process.kill()
         self.process.wait(timeout=60)
-        self.process.stderr.close()  # type: ignore[union-attr]
         self.process = None
 
 
