@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from casetrail.adapters.config_file import load_config
@@ -40,6 +41,15 @@ class System:
             applied += self.catch_up_views()
             if not self.detectors.catch_up():
                 return applied
+
+    def on_case(self, case: str, work: Callable[[str], None]) -> str:
+        """Do a lead's work on a case named by id or ref, with views and detectors current before and after;
+        returns its case_ref. The command line and the HTTP API both change cases through here."""
+        self.catch_up()
+        case_ref = self.cases.resolve(case)
+        work(case_ref)
+        self.catch_up()
+        return case_ref
 
     def catch_up_views(self) -> int:
         return sum(runner.catch_up() for runner in self.views)

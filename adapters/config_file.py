@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported once a file is read: without one, a read needs no pydantic
+    from pydantic import ValidationError
+
     from casetrail.domain.config import Config
 
 
@@ -19,15 +21,32 @@ class ConfigError(ValueError):
     pass
 
 
-def load_config(path: str | None) -> Config:
-    import tomllib
+# The table the HTTP server reads (``adapters.http.auth``): not policy, so not the domain's.
+API_TABLE = "api"
 
+
+def load_config(path: str | None) -> Config:
     from pydantic import ValidationError
 
     from casetrail.domain.config import EVENT_TYPES, Config
 
     if path is None:
         return Config()
+    text, document = read_document(path)
+    document = {key: value for key, value in document.items() if key != API_TABLE}
+    merged = _merge(Config().model_dump(), document)
+    try:
+        from casetrail.domain.catalogue import ACCEPTED  # only a file of one's own asks for the catalogue of types
+
+        return Config.model_validate(merged, context={EVENT_TYPES: frozenset(ACCEPTED)})
+    except ValidationError as error:
+        raise validation_error(path, text, error) from None
+
+
+def read_document(path: str) -> tuple[str, dict[str, Any]]:
+    """The file's text and its TOML document; an error names the file and where in it."""
+    import tomllib
+
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
@@ -44,19 +63,19 @@ def load_config(path: str | None) -> Config:
     except tomllib.TOMLDecodeError as error:
         # The library's message ends with its position, e.g. "(at line 2, column 9)".
         raise ConfigError(f"config {path}: not valid TOML: {error}") from None
-    merged = _merge(Config().model_dump(), document)
-    try:
-        from casetrail.domain.catalogue import ACCEPTED  # only a file of one's own asks for the catalogue of types
+    return text, document
 
-        return Config.model_validate(merged, context={EVENT_TYPES: frozenset(ACCEPTED)})
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"])
-        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].lower()
-        problem = problem.removeprefix("value error, ")
-        key_at = key_line(text, first["loc"])
-        where = f"config {path}, line {key_at}" if key_at else f"config {path}"
-        raise ConfigError(f"{where}: {key}: {problem}") from None
+
+def validation_error(path: str, text: str, error: ValidationError, within: Sequence[str] = ()) -> ConfigError:
+    """The first problem pydantic found, naming the key and its line; ``within`` is the table validated."""
+    first = error.errors(include_url=False)[0]
+    loc = [*within, *first["loc"]]
+    key = ".".join(str(part) for part in loc)
+    problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].lower()
+    problem = problem.removeprefix("value error, ")
+    key_at = key_line(text, loc)
+    where = f"config {path}, line {key_at}" if key_at else f"config {path}"
+    return ConfigError(f"{where}: {key}: {problem}")
 
 
 def _merge(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

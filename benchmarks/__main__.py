@@ -18,6 +18,8 @@ from benchmarks.case_latency import measure_case_latency, table_rows
 from benchmarks.concurrent_writers import add_rows as add_concurrent_rows
 from benchmarks.helper_processes import measure_helpers
 from benchmarks.helper_processes import table_rows as helper_rows
+from benchmarks.http_rates import measure_http
+from benchmarks.http_rates import table_rows as http_rows
 from benchmarks.import_rate import measure_import
 from benchmarks.ingest_memory import measure_ingest_memory
 from benchmarks.ingest_rate import measure_ingest
@@ -29,7 +31,7 @@ from casetrail.adapters.cli.interpreter import tune_for_batches
 from casetrail.adapters.logs import configure_logging
 
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
-PARTS = ("ingest", "memory", "concurrent", "import", "helpers", "case", "kafka", "rebuild")
+PARTS = ("ingest", "memory", "concurrent", "import", "helpers", "case", "http", "kafka", "rebuild")
 PER_EVENT_SAMPLE = 5000
 
 
@@ -38,6 +40,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000, help="generated inbound events to ingest")
     parser.add_argument("--concurrent-events", type=int, default=30_000,
                         help="generated events for one, two and three concurrent writers")
+    parser.add_argument("--http-events", type=int, default=20_000, help="generated events posted to casetrail serve")
+    parser.add_argument("--http-seconds", type=float, default=60, help="length of the mixed HTTP run")
     parser.add_argument("--kafka-events", type=int, default=50_000, help="generated events sent through Kafka")
     parser.add_argument("--log-events", type=int, default=1_000_000, help="size of the log the views are rebuilt from")
     parser.add_argument("--stream-mb", type=int, default=1024, help="size of the stream the memory part ingests")
@@ -105,6 +109,10 @@ def main() -> None:
         for kind, label in STORES:
             for row in table_rows(measure_case_latency(kind), label):
                 table.add_row(*row)
+    if "http" in parts:
+        # On a SQLite store of the hotel data set of its own, beside casetrail ingest and the in-process report.
+        for row in http_rows(measure_http("sqlite", args.http_events, mixed_seconds=args.http_seconds), "SQLite"):
+            table.add_row(*row)
     if "kafka" in parts:
         kafka = measure_kafka(generate_events(args.kafka_events))
         table.add_row(f"consume {kafka.events:,} events from Kafka into PostgreSQL (Tansu broker)",

@@ -110,11 +110,11 @@ class CaseDesk(CasetrailApplication):
         return case
 
     def decide(self, case_ref: str, code: str, confirm: bool, by: str, rationale: str,
-               department: str | None = None, subject: str | None = None) -> None:
-        retrying(lambda: self._decide(case_ref, code, confirm, by, rationale, department, subject))
+               department: str | None = None, subject: str | None = None, role: str = "lead") -> None:
+        retrying(lambda: self._decide(case_ref, code, confirm, by, rationale, department, subject, role))
 
     def _decide(self, case_ref: str, code: str, confirm: bool, by: str, rationale: str,
-                department: str | None, subject: str | None) -> None:
+                department: str | None, subject: str | None, role: str) -> None:
         case = self._case(case_ref)
         factor_code, factor_department, factor_subject = case.check_one_factor_named(code, department, subject)
         event_class = Case.FactorConfirmed if confirm else Case.FactorRejected
@@ -122,26 +122,27 @@ class CaseDesk(CasetrailApplication):
         now = _now()
         Case.record(case, case.id, event_class, case_ref=case_ref, code=factor_code, department=factor_department,
                     subject=factor_subject, rationale=rationale,
-                    provenance=_facts(str(uuid.uuid4()), kind, now, now, by, rationale, role="lead"))
+                    provenance=_facts(str(uuid.uuid4()), kind, now, now, by, rationale, role=role))
         self.save(case)
 
     def add_factor(self, case_ref: str, code: str, department: str, explanation: str,
-                   evidence: list[tuple[str, str]], by: str) -> None:
-        retrying(lambda: self._add_factor(case_ref, code, department, explanation, evidence, by))
+                   evidence: list[tuple[str, str]], by: str, role: str = "lead") -> None:
+        retrying(lambda: self._add_factor(case_ref, code, department, explanation, evidence, by, role))
 
     def _add_factor(self, case_ref: str, code: str, department: str, explanation: str,
-                    evidence: list[tuple[str, str]], by: str) -> None:
+                    evidence: list[tuple[str, str]], by: str, role: str) -> None:
         case = self._case(case_ref)
         case.check_factor_is_new(code, department)
         now = _now()
         Case.record(case, case.id, Case.FactorAdded, case_ref=case_ref, code=code, department=department,
                     explanation=explanation, evidence=[EvidenceRef(source=s, id=i) for s, i in evidence],
                     provenance=_facts(str(uuid.uuid4()), "case.factor_added", now, now, by, explanation,
-                                      role="lead"))
+                                      role=role))
         self.save(case)
 
-    def change(self, case_ref: str, kind: str, by: str, **fields: Any) -> None:
-        """A lead moves a case on: ``assigned``, ``escalated``, ``resolved``, ``reopened`` or ``closed``."""
+    def change(self, case_ref: str, kind: str, by: str, role: str = "lead", **fields: Any) -> None:
+        """A lead moves a case on: ``assigned``, ``escalated``, ``resolved``, ``reopened`` or ``closed``.
+        ``role`` is the role of ``by`` (an agent may do all of it but close, over HTTP)."""
         event_class = LIFECYCLE[kind]
         if kind == "escalated":
             self.config.check_escalation_level(str(fields.get("level")))
@@ -151,7 +152,7 @@ class CaseDesk(CasetrailApplication):
             now = _now()
             case.check_can(kind, moment_of(now))
             Case.record(case, case.id, event_class, case_ref=case_ref, **fields,
-                        provenance=_facts(str(uuid.uuid4()), f"case.{kind}", now, now, by, fields, role="lead"))
+                        provenance=_facts(str(uuid.uuid4()), f"case.{kind}", now, now, by, fields, role=role))
             self.save(case)
 
         retrying(record)

@@ -12,6 +12,7 @@ from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.config_file import load_config
 from casetrail.adapters.settings import Settings
 from casetrail.domain.errors import UnknownEscalationLevel
+from casetrail.services.evidence import evidence_refs
 
 if TYPE_CHECKING:
     from casetrail.adapters.bootstrap import System
@@ -65,13 +66,9 @@ def on_case(settings: Settings, case: str, work: Callable[[System, str], None]) 
 
     system = bootstrap(settings)
     try:
-        system.catch_up()
-        case_ref = system.cases.resolve(case)
-        work(system, case_ref)
-        system.catch_up()
+        return system.on_case(case, lambda case_ref: work(system, case_ref))
     finally:
         system.close()
-    return case_ref
 
 
 def change_case(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,12 +92,7 @@ def decide(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add(args: argparse.Namespace, settings: Settings) -> int:
-    evidence = []
-    for item in args.evidence:
-        source, _, event_id = item.rpartition("#")
-        if not source or not event_id:
-            raise ValueError(f"--evidence: {item!r} is not SOURCE#ID, e.g. pms:seaside#fo-311")
-        evidence.append((source, event_id))
+    evidence = evidence_refs(args.evidence, "--evidence")
     case_ref = on_case(settings, args.case, lambda system, ref: system.desk.add_factor(
         ref, args.code, args.department, args.explanation, evidence, args.by))
     say(f"{case_ref}: {args.code} added against {args.department} by {args.by}")

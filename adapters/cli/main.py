@@ -26,17 +26,18 @@ from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.database import DatabaseURLError, check_database, redacted
 from casetrail.domain.errors import DomainError
 
-# The modules of the command groups, in the order ``casetrail --help`` lists them, with the commands each declares.
+# The modules (under casetrail.adapters) of the command groups, in the order ``casetrail --help`` lists them, with the commands each declares.
 COMMAND_MODULES = {
-    "ingest_commands": ("ingest",),
-    "reject_commands": ("rejects",),
-    "case_commands": ("cases", "case", "replay"),
-    "report_commands": ("report",),
-    "import_commands": ("import",),
-    "factor_commands": ("factor", "assign", "escalate", "resolve", "reopen", "close"),
-    "kafka_commands": ("consume", "relay"),
-    "integrity_commands": ("verify", "checkpoint", "export", "verify-pack", "key"),
-    "demo": ("demo",),
+    "cli.ingest_commands": ("ingest",),
+    "cli.reject_commands": ("rejects",),
+    "cli.case_commands": ("cases", "case", "replay"),
+    "cli.report_commands": ("report",),
+    "cli.import_commands": ("import",),
+    "cli.factor_commands": ("factor", "assign", "escalate", "resolve", "reopen", "close"),
+    "cli.kafka_commands": ("consume", "relay"),
+    "cli.integrity_commands": ("verify", "checkpoint", "export", "verify-pack", "key"),
+    "http.server": ("serve", "token"),
+    "cli.demo": ("demo",),
 }
 _GLOBAL_OPTIONS_WITH_VALUES = ("--database", "--config", "--log-level")
 
@@ -94,9 +95,9 @@ def _modules_for(argv: Sequence[str]) -> list[ModuleType]:
         elif not word.startswith("-"):
             named = [module for module, commands in COMMAND_MODULES.items() if word in commands]
             if named:
-                return [importlib.import_module(f"casetrail.adapters.cli.{named[0]}")]
+                return [importlib.import_module(f"casetrail.adapters.{named[0]}")]
             break
-    return [importlib.import_module(f"casetrail.adapters.cli.{module}") for module in COMMAND_MODULES]
+    return [importlib.import_module(f"casetrail.adapters.{module}") for module in COMMAND_MODULES]
 
 
 def _parser(modules: Sequence[ModuleType]) -> argparse.ArgumentParser:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import base64
 from typing import Any
 
 from casetrail.adapters.cli.exit_status import EXIT_OK
@@ -11,7 +10,7 @@ from casetrail.adapters.cli.output import Column, plural, print_json, show_table
 from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.reading import open_reader
 from casetrail.adapters.settings import Settings
-from casetrail.services.ports import RejectedInput
+from casetrail.services.reject_documents import reject_document
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -39,18 +38,3 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _preview(raw: str, length: int = 80) -> str:
     return raw if len(raw) <= length else raw[:length] + "…"
-
-
-def reject_document(reject: RejectedInput) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "received_at": utc_text(reject.received_at),
-        "entrance": reject.entrance,
-        "reason": reject.reason,
-        "raw": reject.raw.decode("utf-8", "replace"),
-    }
-    try:
-        reject.raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # The text above replaced what was not UTF-8; these are the exact bytes.
-        document["raw_base64"] = base64.b64encode(reject.raw).decode()
-    return document

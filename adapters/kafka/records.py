@@ -56,7 +56,7 @@ def record_input(topic: str, partition: int, offset: int, key: bytes | None, val
         raw_input = RawInput(raw=whole[:KEPT_BYTES], entrance=where,
                              too_long=TooLong(size, hashlib.sha256(whole).hexdigest()))
     else:
-        raw = _binary_mode_document(headers, value) if _is_binary_mode(headers) else (value or b"")
+        raw = binary_mode_document(headers, value) if _is_binary_mode(headers) else (value or b"")
         raw_input = RawInput(raw=raw, entrance=where)
     return RecordInput(topic, partition, offset, key, value, list(headers), raw_input)
 
@@ -73,8 +73,9 @@ def _is_binary_mode(headers: Headers) -> bool:
     return binary
 
 
-def _binary_mode_document(headers: Headers, value: bytes | None) -> bytes:
-    """The structured CloudEvent a binary-mode record stands for, as JSON bytes.
+def binary_mode_document(headers: Headers, value: bytes | None, prefix: str = CE_PREFIX) -> bytes:
+    """The structured CloudEvent a binary-mode record (or HTTP request, whose ``prefix`` is
+    ``ce-``) stands for, as JSON bytes.
 
     A value that is not JSON is kept as text under ``data``, so validation
     rejects it naming ``data`` and the rejects store still holds what came.
@@ -83,8 +84,8 @@ def _binary_mode_document(headers: Headers, value: bytes | None) -> bytes:
     for name, raw_value in headers:
         lowered = name.lower()
         text = raw_value.decode("utf-8", "replace") if raw_value is not None else None
-        if lowered.startswith(CE_PREFIX):
-            document[lowered[len(CE_PREFIX):]] = text
+        if lowered.startswith(prefix):
+            document[lowered[len(prefix):]] = text
         elif lowered == CONTENT_TYPE:
             document["datacontenttype"] = text
     if value is not None:

@@ -118,8 +118,7 @@ class Relay:
         for recorded in batch:
             stream = str(recorded.stream_id)
             position = (POSITION_HEADER, str(recorded.position).encode())
-            facts = recorded.provenance
-            occurred = rfc3339(instant(facts["occurred_at"])) if facts else rfc3339(recorded.recorded_at)
+            occurred = occurred_text(recorded)
             yield Message(self.topics.events, stream.encode(), event_document(recorded, stream, occurred),
                           [("content-type", CLOUDEVENT), position])
             summary = cases.after(recorded)
@@ -130,6 +129,17 @@ class Relay:
             if alert is not None:
                 key = summary["case_id"] if summary else stream
                 yield Message(self.topics.alerts, key.encode(), alert, [("content-type", PLAIN_JSON), position])
+
+
+def occurred_text(recorded: Recorded) -> str:
+    """When the event occurred, as published: its CloudEvent's time, or when casetrail recorded it."""
+    facts = recorded.provenance
+    return rfc3339(instant(facts["occurred_at"])) if facts else rfc3339(recorded.recorded_at)
+
+
+def exported_event(recorded: Recorded) -> dict[str, Any]:
+    """A recorded event as the ``casetrail.events`` topic carries it (and ``GET /v1/events`` answers it)."""
+    return event_document(recorded, str(recorded.stream_id), occurred_text(recorded))
 
 
 def event_document(recorded: Recorded, stream: str, occurred: str) -> dict[str, Any]:

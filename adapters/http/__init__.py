@@ -1,0 +1,1 @@
+"""The HTTP API: ``casetrail serve`` (spec ``http-v1.md``)."""

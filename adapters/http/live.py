@@ -1,0 +1,74 @@
+"""The running system behind the server, and the thread that keeps its views current.
+
+Reads only query the views; they never catch them up. A follower thread does,
+polling the log, so that events stored by any writer (this server, a
+``casetrail ingest`` beside it, a consumer) reach the cases and reports a
+moment later. The system's connections are shared, so one lock serialises
+every use of them: requests and the follower alike.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import structlog
+
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.outages import FIRST_BACKOFF_S, first_line, next_backoff
+
+log = structlog.get_logger("casetrail.http")
+
+T = TypeVar("T")
+
+# How often an idle follower looks at the log again.
+IDLE_WAIT_S = 0.2
+
+
+class LiveSystem:
+    def __init__(self, settings: Settings, idle_wait_s: float = IDLE_WAIT_S) -> None:
+        self.system = bootstrap(settings)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._idle_wait_s = idle_wait_s
+        self._thread = threading.Thread(target=self._follow, name="casetrail-views", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def using(self, work: Callable[[System], T]) -> T:
+        with self._lock:
+            return work(self.system)
+
+    def lag(self) -> int:
+        """How many log positions the furthest-behind view is behind the log."""
+        def measure(system: System) -> int:
+            head = system.ingestion.recorder.max_notification_id() or 0
+            return max(0, head - min(runner.position() for runner in system.views))
+
+        return self.using(measure)
+
+    def _follow(self) -> None:
+        from casetrail.adapters.storage.outages import DATABASE_ERRORS
+
+        delay = FIRST_BACKOFF_S
+        while not self._stop.is_set():
+            try:
+                applied = self.using(System.catch_up)
+            except DATABASE_ERRORS as error:
+                log.warning("database unavailable; the views follow again after a pause", error=first_line(error),
+                            retry_in_s=delay)
+                self._stop.wait(delay)
+                delay = next_backoff(delay)
+                continue
+            delay = FIRST_BACKOFF_S
+            if not applied:
+                self._stop.wait(self._idle_wait_s)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.system.close()

@@ -1,0 +1,100 @@
+"""``POST /v1/events`` (the ingestion of ``casetrail ingest``) and ``GET /v1/events`` (the export by position)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from casetrail.adapters.bootstrap import System
+from casetrail.adapters.http import intake
+from casetrail.adapters.http.access import CallerDep
+from casetrail.adapters.http.live import LiveSystem
+from casetrail.adapters.http.metrics import Metrics
+from casetrail.adapters.http.problems import problem_responses
+from casetrail.adapters.http.samples import SAMPLE_EVENTS
+from casetrail.projections.recorded import Recorded
+from casetrail.services.batches import RawInput
+from casetrail.services.view_runner import decode
+
+router = APIRouter()
+
+MAX_EXPORT = 1000
+
+
+class RejectedItem(BaseModel):
+    index: int  # the event's place in the request: 0 for structured and binary mode
+    reason: str
+
+
+class IngestResult(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    rejects: list[RejectedItem]
+
+
+class ExportPage(BaseModel):
+    items: list[dict[str, Any]]
+    next_after: int  # the position to ask after next time
+
+
+_EVENT_BODY = {
+    "description": "CloudEvents in structured (application/cloudevents+json), batch "
+                   "(application/cloudevents-batch+json) or binary (ce- headers, data as the body) mode",
+    "required": True,
+    "content": {
+        intake.STRUCTURED: {"schema": {"type": "object"}, "example": SAMPLE_EVENTS[0]},
+        intake.BATCH: {"schema": {"type": "array", "items": {"type": "object"}}, "example": SAMPLE_EVENTS[:3]},
+        "application/json": {"schema": {"type": "object"}, "example": SAMPLE_EVENTS[0]["data"]},
+    },
+}
+
+
+@router.post("/v1/events", response_model=IngestResult, summary="Send events",
+             openapi_extra={"requestBody": _EVENT_BODY},
+             responses=problem_responses(400, 401, 403, 413, 415, 503))
+async def post_events(request: Request, caller: CallerDep) -> IngestResult:
+    """The same validation, `(source, id)` idempotency and rejects as `casetrail ingest`; one transaction
+    for the whole request. The cases and reports include what was accepted when this answers."""
+    body = await intake.read_body(request, request.app.state.api.max_body_bytes)
+    entrance = f"http:{caller.name}:{uuid.uuid4().hex[:12]}"
+    items = intake.inputs(request.scope["headers"], body, entrance)
+    live: LiveSystem = request.app.state.live
+    result = await run_in_threadpool(live.using, lambda system: _ingest(system, items))
+    metrics: Metrics = request.app.state.metrics
+    metrics.events.labels("accepted").inc(result.accepted)
+    metrics.events.labels("duplicate").inc(result.duplicates)
+    metrics.events.labels("rejected").inc(result.rejected)
+    return result
+
+
+def _ingest(system: System, items: list[RawInput]) -> IngestResult:
+    if not items:
+        return IngestResult(accepted=0, duplicates=0, rejected=0, rejects=[])
+    stored = system.ingestion.ingest_batch(items)
+    # As `casetrail ingest` does: the writer leaves the views and detectors current.
+    system.catch_up()
+    index = {item.entrance: number for number, item in enumerate(items)}
+    counts = stored.counts
+    return IngestResult(accepted=counts.accepted, duplicates=counts.duplicates, rejected=counts.rejected,
+                        rejects=[RejectedItem(index=index[r.entrance], reason=r.reason) for r in stored.rejects])
+
+
+@router.get("/v1/events", response_model=ExportPage, summary="Export recorded events after a log position",
+            responses=problem_responses(400, 401, 403, 503))
+def export_events(request: Request, _caller: CallerDep,
+                  after: Annotated[int, Query(ge=0, le=2**63 - 1, description="a log position; 0 for the start")] = 0,
+                  limit: Annotated[int, Query(ge=1, le=MAX_EXPORT)] = 100) -> ExportPage:
+    """Recorded events as structured CloudEvents, the relay's `casetrail.events` shape, in log order."""
+    from casetrail.adapters.kafka.relay import exported_event
+
+    live: LiveSystem = request.app.state.live
+    notifications = live.using(lambda system: system.ingestion.recorder.select_notifications(
+        start=after, limit=limit, inclusive_of_start=False))
+    items = [exported_event(Recorded(n.id, decode(n), cast(uuid.UUID, n.originator_id), n.originator_version))
+             for n in notifications]
+    return ExportPage(items=items, next_after=notifications[-1].id if notifications else after)
