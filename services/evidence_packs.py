@@ -23,7 +23,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from casetrail.services.chain import LoggedEvent, canonical_bytes
-from casetrail.services.checkpoints import Checkpoint, CheckpointError, open_note, parse_verifier_key, verifier_key
+from casetrail.services.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    open_note,
+    parse_verifier_key,
+    sign,
+    verifier_key,
+)
 from casetrail.services.merkle import MerkleTree, leaf_hash, verify_inclusion
 from casetrail.services.ports import ChainedLog, ViewStore
 from casetrail.services.verification import logged_events
@@ -224,6 +231,21 @@ def prove(log: ChainedLog, positions: dict[tuple[str, str], int],
         raise PackError(f"pack: position {missing[0]} is not in the log")
     return (Checkpoint("", tree.size, tree.root()),
             [ProvenEvent(key[0], key[1], event, index, tree.inclusion_proof(index)) for key, index, event in found])
+
+
+@dataclass(frozen=True)
+class ExportedPack:
+    text: str
+    events: int
+    log_size: int
+
+
+def export_pack(report: dict[str, Any], store: ViewStore, log: ChainedLog, name: str, key: Ed25519PrivateKey,
+                on_read: Callable[[int], None] = lambda _: None) -> ExportedPack:
+    """The pack of a case's report: its events proven against a checkpoint of the log signed now."""
+    tree, proven = prove(log, entry_positions(store, referenced(report)), on_read)
+    note = sign(Checkpoint(name, tree.size, tree.root), name, key)
+    return ExportedPack(render_pack(pack_document(report, proven, note, name, key)), len(proven), tree.size)
 
 
 def entry_positions(store: ViewStore, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -15,9 +15,9 @@ from casetrail.adapters.cli.output import print_json, say
 from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.config_file import load_config
 from casetrail.adapters.settings import Settings
+from casetrail.adapters.signing import load_signing_key
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from rich.progress import Progress
 
 
@@ -72,7 +72,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         if args.key:
             name, public = parse_verifier_key(args.key)
         else:
-            name, private = _signing_key(settings)
+            name, private = load_signing_key(settings.config_path)
             public = private.public_key()
             args.key = verifier_key(name, public)
         checkpoint = open_note(Path(args.checkpoint).read_text(encoding="utf-8"), name, public)
@@ -101,7 +101,7 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     from casetrail.services.checkpoints import sign, verifier_key
     from casetrail.services.verification import log_checkpoint
 
-    name, key = _signing_key(settings)
+    name, key = load_signing_key(settings.config_path)
     system = bootstrap(settings)
     try:
         with _progress("reading the log") as bar:
@@ -121,24 +121,21 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from casetrail.services.checkpoints import Checkpoint, sign
-    from casetrail.services.evidence_packs import entry_positions, pack_document, prove, referenced, render_pack
+    from casetrail.services.evidence_packs import export_pack
 
-    name, key = _signing_key(settings)
+    name, key = load_signing_key(settings.config_path)
     system = bootstrap(settings)
     try:
         report = system.cases.case_report(args.case)
-        positions = entry_positions(system.view_store, referenced(report))
         with _progress("proving the case's events") as bar:
             task = bar.add_task("", total=system.ingestion.recorder.max_notification_id() or 0)
-            tree, proven = prove(system.ingestion.chained_log, positions, lambda count: bar.advance(task, count))
+            pack = export_pack(report, system.view_store, system.ingestion.chained_log, name, key,
+                               lambda count: bar.advance(task, count))
     finally:
         system.close()
-    note = sign(Checkpoint(name, tree.size, tree.root), name, key)
-    text = render_pack(pack_document(report, proven, note, name, key))
-    Path(args.out).write_text(text, encoding="utf-8")
-    say(f"evidence pack of case {report['case_ref']} written to {args.out}: {len(proven)} stored events, "
-        f"each proven in the log's first {tree.size} events")
+    Path(args.out).write_text(pack.text, encoding="utf-8")
+    say(f"evidence pack of case {report['case_ref']} written to {args.out}: {pack.events} stored events, "
+        f"each proven in the log's first {pack.log_size} events")
     return EXIT_OK
 
 
@@ -182,21 +179,3 @@ def run_key_new(args: argparse.Namespace, settings: Settings) -> int:
     say("verifier key, for whoever checks checkpoints:")
     print(verifier_key(name, key.public_key()))
     return EXIT_OK
-
-
-def _signing_key(settings: Settings) -> tuple[str, Ed25519PrivateKey]:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    from casetrail.services.checkpoints import CheckpointError
-
-    integrity = load_config(settings.config_path).integrity
-    if integrity.signing_key is None:
-        raise CheckpointError("integrity.signing_key: not configured; make one with `casetrail key new --out FILE`")
-    try:
-        key = load_pem_private_key(Path(integrity.signing_key).read_bytes(), password=None)
-    except ValueError:
-        raise CheckpointError(f"integrity.signing_key: {integrity.signing_key} is not a PEM private key") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise CheckpointError(f"integrity.signing_key: {integrity.signing_key} is not an Ed25519 key")
-    return integrity.origin, key

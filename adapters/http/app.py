@@ -12,7 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from casetrail.adapters.http import problems, routes_cases, routes_events, routes_health, routes_reports
+from casetrail.adapters.http import (
+    problems,
+    routes_cases,
+    routes_events,
+    routes_health,
+    routes_integrity,
+    routes_reports,
+)
 from casetrail.adapters.http.auth import ApiSettings, TokenTable
 from casetrail.adapters.http.case_lists import CaseLists
 from casetrail.adapters.http.live import LiveSystem, log
@@ -42,6 +49,7 @@ def create_app(settings: Settings, api: ApiSettings) -> FastAPI:
                   description="Cases, reports and events of casetrail over HTTP (spec http-v1). Every /v1/ "
                               "request carries `Authorization: Bearer TOKEN`; errors are RFC 9457 problem documents.")
     app.state.api = api
+    app.state.settings = settings
     app.state.tokens = TokenTable(api.tokens)
     app.state.case_lists = CaseLists()
     app.state.metrics = metrics = Metrics()
@@ -58,7 +66,7 @@ def create_app(settings: Settings, api: ApiSettings) -> FastAPI:
 
     for error_class in _database_errors():
         app.add_exception_handler(error_class, on_database_error)
-    for module in (routes_events, routes_cases, routes_reports, routes_health):
+    for module in (routes_events, routes_cases, routes_reports, routes_integrity, routes_health):
         app.include_router(module.router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

@@ -33,6 +33,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/cases/{case}"): _CASE_READERS,
     ("GET", "/v1/reports/{name}"): _CASE_READERS,
     ("GET", "/v1/rejects"): frozenset({"auditor", "admin"}),
+    ("GET", "/v1/cases/{case}/evidence-pack"): frozenset({"auditor", "admin"}),
     ("POST", "/v1/cases/{case}/factors/{code}/confirm"): frozenset({"lead"}),
     ("POST", "/v1/cases/{case}/factors/{code}/reject"): frozenset({"lead"}),
     ("POST", "/v1/cases/{case}/factors"): frozenset({"lead"}),

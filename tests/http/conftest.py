@@ -8,6 +8,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from fastapi.testclient import TestClient
 
 from casetrail.adapters.http.app import create_app
@@ -22,6 +24,10 @@ def bearer(role: str) -> dict[str, str]:
 
 
 def write_config(path: Path, extra: str = "") -> Path:
+    """A token of each role, and a signing key beside the file for evidence packs."""
+    key = path.with_name("signing.pem")
+    key.write_bytes(Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    extra = f'[integrity]\norigin = "casetrail.example/hotels"\nsigning_key = "{key}"\n' + extra
     path.write_text("".join(token_lines(f"{role}-1", role, hashlib.sha256(token.encode()).hexdigest()) + "\n"
                             for role, token in TOKENS.items()) + extra)
     return path

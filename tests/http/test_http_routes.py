@@ -118,6 +118,18 @@ def test_case_report_by_ref_or_id_at_a_moment(client: TestClient) -> None:
     assert missing.status_code == 404 and "no such case" in missing.json()["detail"]
 
 
+def test_an_evidence_pack_over_http_holds_offline(client: TestClient) -> None:
+    from casetrail.services.evidence_packs import check_pack
+
+    case = overbooking_case(client)
+    answered = client.get(f"/v1/cases/{case['case_ref']}/evidence-pack", headers=AUDITOR)
+    assert answered.status_code == 200 and answered.headers["content-type"].startswith("text/html")
+    document, proven = check_pack(answered.text)
+    assert document["case"]["case_ref"] == case["case_ref"] and proven >= len(case["timeline"])
+    missing = client.get("/v1/cases/NO-SUCH-CASE/evidence-pack", headers=AUDITOR)
+    assert missing.status_code == 404
+
+
 def test_reports_and_their_parameters(client: TestClient) -> None:
     post_batch(client, all_scenario_lines())
     weekly = client.get("/v1/reports/weekly", params={"tz": "Asia/Jakarta"}, headers=bearer("dashboard")).json()
