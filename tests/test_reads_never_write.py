@@ -207,3 +207,25 @@ def test_the_writers_leave_the_views_and_detectors_current(database_url: str) ->
     case_ref = json.loads(run(database_url, "cases", "--category", "overbooking", "--json").stdout)[0]["case_ref"]
     assert run(database_url, "resolve", case_ref, "--resolution", "relocated", "--by", "lead-7").returncode == 0
     assert current(), "a lead's decision"
+
+
+def test_each_command_is_listed_with_the_module_that_declares_it() -> None:
+    import argparse
+    import importlib
+
+    from casetrail.adapters.cli import main
+
+    for module_name, commands in main.COMMAND_MODULES.items():
+        module = importlib.import_module(f"casetrail.adapters.cli.{module_name}")
+        parser = main._parser([module])
+        declared = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+        assert tuple(declared) == commands, module_name
+        for name in commands:  # each declares what it may do to its store
+            assert "store" in {key for key in declared[name]._defaults} | _leaf_defaults(declared[name]), name
+
+
+def _leaf_defaults(parser: Any) -> set[str]:
+    import argparse
+
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {key for sub in subs for leaf in sub.choices.values() for key in leaf._defaults}
