@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,9 @@ import orjson
 from benchmarks.stores import fresh_store
 from benchmarks.traffic import stream_events
 from casetrail.services.limits import MAX_LINE_BYTES, MAX_TEXT
+
+# Events between two lines of progress on a long stream.
+PROGRESS_EVERY = 100_000
 
 
 @dataclass(frozen=True)
@@ -54,14 +58,20 @@ def measure_ingest_memory(kind: str, events: int, large_lines: int = 100, stream
             large_peak = _peak_mb(url, [str(large)])
 
     fed = {"events": 0, "bytes": 0}
+    started = time.perf_counter()
 
-    def feed(stdin: IO[bytes]) -> None:
-        """Writes generated events until ``stream_mb`` have gone in."""
+    def feed(stdin: IO[bytes], pid: int) -> None:
+        """Writes generated events until ``stream_mb`` have gone in, saying how far it got and
+        the ingest's memory so far: the run is long, and the curve tells growth from a plateau."""
         try:
             for line in stream_events(10**9, seed=11):
                 stdin.write(line + b"\n")
                 fed["events"] += 1
                 fed["bytes"] += len(line) + 1
+                if fed["events"] % PROGRESS_EVERY == 0:
+                    print(f"memory: {fed['events']:,} events ({fed['bytes'] >> 20:,} of {stream_mb:,} MB) fed in "
+                          f"{time.perf_counter() - started:,.0f} s; ingest {_memory_of(pid)}", file=sys.stderr,
+                          flush=True)
                 if fed["bytes"] >= stream_mb << 20:
                     break
         finally:
@@ -83,7 +93,7 @@ def line_at_the_limit(n: int) -> bytes:
     return line
 
 
-def _peak_mb(url: str, paths: list[str], feed: Callable[[IO[bytes]], None] | None = None) -> float:
+def _peak_mb(url: str, paths: list[str], feed: Callable[[IO[bytes], int], None] | None = None) -> float:
     """Runs ``casetrail ingest`` on ``paths`` and returns its peak resident memory."""
     env = {**os.environ, "CASETRAIL_DATABASE": url}
     process = subprocess.Popen([sys.executable, "-m", "casetrail", "ingest", *paths, "--json"], env=env,
@@ -92,7 +102,7 @@ def _peak_mb(url: str, paths: list[str], feed: Callable[[IO[bytes]], None] | Non
     feeder = None
     if feed is not None:
         assert process.stdin is not None
-        feeder = threading.Thread(target=feed, args=(process.stdin,), daemon=True)
+        feeder = threading.Thread(target=feed, args=(process.stdin, process.pid), daemon=True)
         feeder.start()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -101,3 +111,14 @@ def _peak_mb(url: str, paths: list[str], feed: Callable[[IO[bytes]], None] | Non
     if process.returncode not in (0, 3):
         raise RuntimeError(f"casetrail ingest {' '.join(paths)} exited {process.returncode}")
     return usage.ru_maxrss / 1024
+
+
+def _memory_of(pid: int) -> str:
+    """A running process's resident memory and its peak so far, as the kernel counts them."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            fields = dict(line.split(":", 1) for line in status)
+    except OSError:
+        return "memory unknown"
+    return (f"resident {int(fields['VmRSS'].split()[0]) >> 10:,} MB, "
+            f"peak {int(fields['VmHWM'].split()[0]) >> 10:,} MB")

@@ -173,8 +173,9 @@ class DetectorRunner:
         return nights
 
     def _parties_of(self, contacts: set[str]) -> set[str]:
-        started = self.cases.rows_of("contact_ref", sorted(contacts))
-        return {r.party_ref for r in started if r.type == "contact.started" and r.party_ref}
+        # Only the openings name the party: the contacts' other rows would be read for nothing.
+        started = self.cases.rows_of("contact_ref", sorted(contacts), also="type = 'contact.started'")
+        return {r.party_ref for r in started if r.party_ref}
 
     def _in_case_holding_it(self, finding: Finding) -> Finding:
         """A run of failures found again with an earlier failure that arrived late belongs

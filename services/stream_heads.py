@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from uuid import UUID
 
-# About 100 bytes a stream: a bound of tens of megabytes.
-DEFAULT_LIMIT = 300_000
+# About 150 bytes a stream (the id, its head, the dict's slot): a bound of some 15 MB.
+DEFAULT_LIMIT = 100_000
 
 
 class StreamHeads:
