@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 
-from casetrail.domain.catalogue import CATALOGUE
 from casetrail.projections.recorded import Recorded, instant
 from casetrail.projections.view import View
 
@@ -100,6 +99,9 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
     facts = recorded.provenance
     if facts is None:
         return None
+    # Here, not at the top: a read imports this module for its columns and never needs pydantic's models.
+    from casetrail.domain.catalogue import CATALOGUE
+
     event_type = facts["type"]
     entry = CATALOGUE[event_type]
     data = entry.contract_data(recorded.state)
@@ -119,6 +121,8 @@ def entry_row(recorded: Recorded) -> tuple[Any, ...] | None:
 
 def inbound_data(state: dict[str, Any]) -> dict[str, Any]:
     """A stored event's data as the contract names it (``EventType.contract_data``)."""
+    from casetrail.domain.catalogue import CATALOGUE
+
     return CATALOGUE[state["provenance"]["type"]].contract_data(state)
 
 
