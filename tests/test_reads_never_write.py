@@ -216,7 +216,7 @@ def test_each_command_is_listed_with_the_module_that_declares_it() -> None:
     from casetrail.adapters.cli import main
 
     for module_name, commands in main.COMMAND_MODULES.items():
-        module = importlib.import_module(f"casetrail.adapters.cli.{module_name}")
+        module = importlib.import_module(f"casetrail.adapters.{module_name}")
         parser = main._parser([module])
         declared = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
         assert tuple(declared) == commands, module_name
