@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from casetrail.adapters.config_file import load_config
-from casetrail.adapters.processes.night_helper import ProcessNightHelper
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.database import open_view_store, persistence_env
 from casetrail.adapters.storage.view_stores import PostgresViewStore, SQLiteViewStore
@@ -32,7 +31,6 @@ class System:
     detectors: DetectorRunner
     cases: CaseQueries
     reports: ReportQueries
-    helper: ProcessNightHelper
 
     def catch_up(self) -> int:
         """Bring every view up to the log, then the detectors; their cases need the views again."""
@@ -55,7 +53,6 @@ class System:
         return sum(runner.catch_up() for runner in self.views)
 
     def close(self) -> None:
-        self.helper.close()
         self.view_store.close()
         self.desk.close()
         self.ingestion.close()
@@ -69,8 +66,6 @@ def bootstrap(settings: Settings) -> System:
     timeline = ViewRunner(ingestion.recorder, store, TIMELINE)
     queries = CaseQueries(store, config.escalation_levels)
     reports = ViewRunner(ingestion.recorder, store, report_view(queries), behind=timeline)
-    helper = ProcessNightHelper(settings)
-    detectors = DetectorRunner(desk, store, timeline, config, helper=helper)
+    detectors = DetectorRunner(desk, store, timeline, config)
     return System(settings=settings, config=config, ingestion=ingestion, desk=desk, view_store=store,
-                  views=[timeline, reports], detectors=detectors, cases=queries, reports=ReportQueries(store),
-                  helper=helper)
+                  views=[timeline, reports], detectors=detectors, cases=queries, reports=ReportQueries(store))

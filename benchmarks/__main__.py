@@ -16,8 +16,6 @@ from rich.table import Table
 
 from benchmarks.case_latency import measure_case_latency, table_rows
 from benchmarks.concurrent_writers import add_rows as add_concurrent_rows
-from benchmarks.helper_processes import measure_helpers
-from benchmarks.helper_processes import table_rows as helper_rows
 from benchmarks.http_rates import measure_http
 from benchmarks.http_rates import table_rows as http_rows
 from benchmarks.import_rate import measure_import
@@ -31,7 +29,7 @@ from casetrail.adapters.cli.interpreter import tune_for_batches
 from casetrail.adapters.logs import configure_logging
 
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
-PARTS = ("ingest", "memory", "concurrent", "import", "helpers", "case", "http", "kafka", "rebuild")
+PARTS = ("ingest", "memory", "concurrent", "import", "case", "http", "kafka", "rebuild")
 PER_EVENT_SAMPLE = 5000
 
 
@@ -100,10 +98,6 @@ def main() -> None:
                           f"{data.stored / data.replay_seconds:,.0f} events/s ({data.replay_seconds:.0f} s)", "", "", "")
             table.add_row(f"case --json in that store, {label}",
                           f"p50 {data.case_p50_ms:.1f} ms, p95 {data.case_p95_ms:.1f} ms", "", "", "")
-    if "helpers" in parts:
-        # The import's reader and night helper processes, each beside the import without it.
-        for row in helper_rows(measure_helpers("sqlite"), "SQLite"):
-            table.add_row(*row)
     if "case" in parts:
         # On a store of the hotel data set of its own; beside the interpreter's start and one query.
         for kind, label in STORES:

@@ -10,11 +10,10 @@ factor is recorded twice.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
@@ -42,8 +41,6 @@ EVALUATE_EVERY = 1_000_000
 MAX_NIGHTS_CHECKED = 62
 # Touched nights further apart than this are read separately.
 RUN_GAP_DAYS = 31
-# A scope with this many nights shares its overbooking checks with the helper, if there is one.
-SHARE_FROM_NIGHTS = 5_000
 # What the scope needs of an entry. An entry sits at the position of its event's first stored
 # copy; the later copies (a stop-sell's other nights, a step's contact) name nothing it looks at.
 SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, night_from, night_to, update_id"
@@ -51,14 +48,6 @@ SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, ni
 
 # A resource and a run of its nights.
 Run = tuple[str, list[str]]
-
-
-class NightHelper(Protocol):
-    """Another process checking nights for overbooking, so that a large backlog uses both cores."""
-
-    def start(self) -> None: ...
-
-    def overbookings(self, runs: list[Run]) -> Future[dict[tuple[str, str], Finding]]: ...
 
 
 @dataclass
@@ -76,8 +65,7 @@ class Scope:
 
 class DetectorRunner:
     def __init__(self, desk: CaseDesk, store: ViewStore, timeline: ViewRunner, config: Config,
-                 batch_size: int = DEFAULT_BATCH_SIZE, evaluate_every: int = EVALUATE_EVERY,
-                 helper: NightHelper | None = None) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE, evaluate_every: int = EVALUATE_EVERY) -> None:
         self.desk = desk
         self.store = store
         self.timeline = timeline
@@ -85,7 +73,6 @@ class DetectorRunner:
         self.cases = CaseQueries(store)
         self.batch_size = batch_size
         self.evaluate_every = evaluate_every
-        self.helper = helper
         with store.transaction() as cursor:
             cursor.execute(TRACKING_SCHEMA)
             cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?) ON CONFLICT (view) DO NOTHING",
@@ -113,8 +100,6 @@ class DetectorRunner:
 
     def evaluate(self, scope: Scope) -> list[Finding]:
         windows = self.config.windows
-        if self.helper is not None and len(scope.nights) >= SHARE_FROM_NIGHTS:
-            self.helper.start()  # it starts while the nights touched indirectly are found
         findings = self._overbookings(_resource_runs(scope.nights | self._nights_of(scope)))
         for party in sorted(scope.payers):
             failures = self.cases.rows("type = 'payment.failed' AND party_ref = ?", [party])
@@ -130,19 +115,8 @@ class DetectorRunner:
         return [self._with_known_times(finding) for finding in findings]
 
     def _overbookings(self, runs: list[Run]) -> list[Finding]:
-        """The nights' overbookings, in the order of their resource and night; many nights are
-        shared with the helper."""
-        if self.helper is None or sum(len(nights) for _, nights in runs) < SHARE_FROM_NIGHTS:
-            found = overbookings(self.cases, self.config, runs)
-        else:
-            mine, theirs = _halves(runs)
-            shared = self.helper.overbookings(theirs)
-            found = overbookings(self.cases, self.config, mine)
-            try:
-                found.update(shared.result())
-            except Exception as error:  # noqa: BLE001 - the helper is a speed-up; the answer does not depend on it
-                log.warning("the detectors' helper failed; checking its nights here", error=str(error))
-                found.update(overbookings(self.cases, self.config, theirs))
+        """The nights' overbookings, in the order of their resource and night."""
+        found = overbookings(self.cases, self.config, runs)
         return [found[night] for night in sorted(found)]
 
     def _with_known_times(self, finding: Finding) -> Finding:
@@ -260,14 +234,6 @@ def _resource_runs(nights: set[tuple[str, str]]) -> list[Run]:
     for resource, night in sorted(nights):
         by_resource.setdefault(resource, []).append(night)
     return [(resource, run) for resource, wanted in by_resource.items() for run in _runs(wanted)]
-
-
-def _halves(runs: list[Run]) -> tuple[list[Run], list[Run]]:
-    """Each run cut in two, its first nights in one half and its last in the other: a night
-    costs what its bookings do, and a resource's bookings are spread over its nights."""
-    first = [(resource, nights[: len(nights) // 2]) for resource, nights in runs if len(nights) > 1]
-    second = [(resource, nights[len(nights) // 2 :]) for resource, nights in runs]
-    return first, second
 
 
 def _widen(scope: Scope, entries: list[tuple[Any, ...]]) -> None:

@@ -34,12 +34,12 @@ def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 
     from casetrail.adapters.bootstrap import bootstrap
-    from casetrail.adapters.processes.import_reader import HotelBookingsReader
+    from casetrail.adapters.importers import hotel_bookings
     from casetrail.adapters.processes.view_follower import ViewFollower
     from casetrail.services.ingestion import RawInput
 
-    reader = HotelBookingsReader(args.path, args.rows)
-    rows = reader.start()
+    stays = hotel_bookings.read_stays(args.path)[:args.rows]
+    rows = len(stays)
     system = bootstrap(settings)
     events = 0
     try:
@@ -49,11 +49,11 @@ def run_hotel_bookings(args: argparse.Namespace, settings: Settings) -> int:
             stored = bar.add_task("storing events", total=None)
 
             def landed(counts: IngestCounts) -> None:
-                bar.update(stored, total=reader.events, advance=counts.accepted + counts.duplicates + counts.rejected)
+                bar.update(stored, advance=counts.accepted + counts.duplicates + counts.rejected)
 
             def inputs() -> Iterator[RawInput]:
                 nonlocal events
-                for events, line in enumerate(reader.lines(), start=1):
+                for events, line in enumerate(hotel_bookings.events(stays), start=1):
                     yield RawInput(line, f"hotel-bookings:{args.path}:{events}")
 
             # The views follow the ingestion on the other core; the detectors see the whole data set at the end.

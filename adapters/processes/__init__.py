@@ -1,1 +1,1 @@
-"""Helper processes: the views' follower, the import's reader, the detectors' night helper."""
+"""Helper processes: the views' follower, which keeps the views current beside a long-running writer."""
