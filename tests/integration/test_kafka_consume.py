@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+import pytest
 from cloudevents.core.bindings.kafka import to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
@@ -175,24 +176,28 @@ def test_a_consumer_killed_five_times_stores_every_valid_record_once_and_every_i
 
 
 def test_a_consumer_whose_database_connections_are_cut_stores_every_record_once(
-    kafka_bootstrap: str, names: str, postgres_url: str
+    kafka_bootstrap: str, names: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     topic, group = f"inbound-{names}", f"g-{names}"
+    # libpq names every connection the consumer and its follower process open after this variable:
+    # the cuts below end those alone, not the connections of tests running beside this one.
+    application = f"cut-{names}"[:63]
+    monkeypatch.setenv("PGAPPNAME", application)
     valid = contact_events(3_000)
     ends = produce(kafka_bootstrap, topic, [(None, line, STRUCTURED) for line in valid])
     server, schema = postgres_url.split("?schema=")
 
     def stored() -> int:  # on a connection of its own: the cuts below would end a pooled one
-        with psycopg.connect(server) as conn:
+        with psycopg.connect(server, application_name="casetrail-test-reader") as conn:
             return int(conn.execute(f'SELECT count(*) FROM "{schema}".casetrail_inbound').fetchone()[0])
 
     def views_caught_up() -> bool:
-        with psycopg.connect(server) as conn:
+        with psycopg.connect(server, application_name="casetrail-test-reader") as conn:
             (last,) = conn.execute(f'SELECT max(notification_id) FROM "{schema}".casetrail_events').fetchone()
             positions = [p for (p,) in conn.execute(f'SELECT position FROM "{schema}".casetrail_tracking')]
         return len(positions) == 3 and all(p == last for p in positions)
 
-    with psycopg.connect(server) as conn:
+    with psycopg.connect(server, application_name="casetrail-test-reader") as conn:
         (began,) = conn.execute("SELECT now()").fetchone()
     consumed = bootstrap(Settings(database_url=postgres_url))
     stop = threading.Event()
@@ -204,11 +209,12 @@ def test_a_consumer_whose_database_connections_are_cut_stores_every_record_once(
         for cut in range(3):
             wait_for(lambda: stored() > 600 * (cut + 1) or not worker.is_alive(),  # noqa: B023 - called at once
                      60, "a few batches stored")
-            # The connections opened since the test began are cut mid-stream: the consumer's, and its follower's.
-            with psycopg.connect(server, autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_start >= %s",
-                              [began])
+            # The consumer's connections and its follower's are cut mid-stream.
+            with psycopg.connect(server, autocommit=True, application_name="casetrail-test-admin") as admin:
+                (ended,) = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                         "WHERE datname = current_database() AND application_name = %s "
+                                         "AND backend_start >= %s", [application, began]).fetchone()
+                assert ended > 0, "no connection of the consumer was cut"
         wait_for(lambda: committed(kafka_bootstrap, group, topic) == ends, 120, "offsets to reach the end")
         # The follower's connections were cut too: it reconnects and catches up by itself.
         wait_for(views_caught_up, 120, "the views and detectors to catch up")
