@@ -8,9 +8,13 @@ first position that differs. The links are written in the transaction that store
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
+
+if TYPE_CHECKING:  # a read imports this module for its types, and never needs the library's persistence
+    from eventsourcing.persistence import StoredEvent
 
 # The link before the first position.
 GENESIS = bytes(32)
@@ -25,6 +29,12 @@ class LoggedEvent:
     version: int
     topic: str
     state: bytes
+
+
+def as_logged(positions: Sequence[int], stored: Sequence[StoredEvent]) -> list[LoggedEvent]:
+    """A writer's events at the positions the log gave them, from the writer's own copies."""
+    return [LoggedEvent(position, UUID(str(event.originator_id)), event.originator_version, event.topic, event.state)
+            for position, event in zip(positions, stored, strict=True)]
 
 
 def canonical_bytes(event: LoggedEvent) -> bytes:

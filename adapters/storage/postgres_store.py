@@ -20,7 +20,7 @@ from psycopg.errors import DuplicateObject
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
-from casetrail.services.chain import GENESIS, LoggedEvent, links
+from casetrail.services.chain import GENESIS, LoggedEvent, as_logged, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 
@@ -112,11 +112,21 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             self._lock_table(curs)
             self._chain_up(curs)
 
-    def _chain_up(self, curs: Cursor[DictRow]) -> None:
-        """Link every event past the chain's last link, under the log's lock."""
+    def _chain_up(self, curs: Cursor[DictRow], fresh: Sequence[StoredEvent] = ()) -> None:
+        """Link every event past the chain's last link, under the log's lock; ``fresh`` are the
+        events the writer has just inserted, linked from its own copies when they are all that is
+        unlinked."""
         curs.execute(SQL("SELECT position, link FROM {} ORDER BY position DESC LIMIT 1").format(self.chain_table))
         head = curs.fetchone()
         position, previous = (head["position"], bytes(head["link"])) if head else (0, GENESIS)
+        if fresh:
+            curs.execute(SQL("SELECT notification_id FROM {} WHERE notification_id > %s "
+                             "ORDER BY notification_id").format(self.events_table), (position,))
+            positions = [row["notification_id"] for row in curs.fetchall()]
+            if len(positions) == len(fresh):
+                copy_rows(curs, self.chain_table, ("position", "link"), ("int8", "bytea"),
+                          links(previous, as_logged(positions, fresh)))
+                return
         while events := self._logged_events(curs, position, CHAIN_PAGE):
             made = list(links(previous, events))
             copy_rows(curs, self.chain_table, ("position", "link"), ("int8", "bytea"), made)
@@ -167,7 +177,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         copy_rows(curs, self.events_table, ("originator_id", "originator_version", "topic", "state"),
                   ("uuid", "int8", "text", "bytea"),
                   ((e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events))
-        self._chain_up(curs)
+        self._chain_up(curs, stored_events)
 
     @retry_on_lost_connection
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:

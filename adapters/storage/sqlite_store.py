@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore, SQLiteTransaction
 
-from casetrail.services.chain import GENESIS, LoggedEvent, links
+from casetrail.services.chain import GENESIS, LoggedEvent, as_logged, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
 
@@ -118,18 +118,26 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
                  for r in rejects],
             )
         if stored_events:
-            self._chain_up(c)
+            self._chain_up(c, stored_events)
         return None
 
     def chain_up(self) -> None:
         with self._immediate() as c:
             self._chain_up(c)
 
-    def _chain_up(self, c: SQLiteCursor) -> None:
-        """Link every event past the chain's last link, inside the writer's transaction."""
+    def _chain_up(self, c: SQLiteCursor, fresh: Sequence[StoredEvent] = ()) -> None:
+        """Link every event past the chain's last link, inside the writer's transaction; ``fresh``
+        are the events the writer has just inserted, linked from its own copies when they are all
+        that is unlinked."""
         c.execute("SELECT position, link FROM casetrail_chain ORDER BY position DESC LIMIT 1")
         head = c.fetchone()
         position, previous = (head[0], bytes(head[1])) if head else (0, GENESIS)
+        if fresh:
+            c.execute(f"SELECT rowid FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid", [position])
+            positions = [row[0] for row in c.fetchall()]
+            if len(positions) == len(fresh):
+                c.executemany("INSERT INTO casetrail_chain VALUES (?, ?)", list(links(previous, as_logged(positions, fresh))))
+                return
         while events := self._logged_events(c, position, CHAIN_PAGE):
             made = list(links(previous, events))
             c.executemany("INSERT INTO casetrail_chain VALUES (?, ?)", made)
