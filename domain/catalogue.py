@@ -57,6 +57,7 @@ from casetrail.domain.inventory import (
     InventoryUpdate,
 )
 from casetrail.domain.model import Aggregate
+from casetrail.domain.party import Party, PartyErased
 from casetrail.domain.payment import PaymentAttempt, PaymentFailed, PaymentSucceeded
 from casetrail.domain.procedures import ProcedureStep
 
@@ -80,6 +81,7 @@ NIGHT = Stream(Inventory, ("resource", "night"), ids.inventory_id)
 UPDATE = Stream(InventoryUpdate, ("update_id",), ids.inventory_update_id)
 CONTACT = Stream(Contact, ("contact_ref",), ids.contact_id)
 CASE = Stream(Case, ("case_ref",), ids.case_id)
+PARTY = Stream(Party, ("party_ref",), ids.party_id)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ class EventType:
     subjects: Subjects = Subjects()
     concerns: frozenset[Concern] = frozenset()
     accepted: bool = True  # False: recorded by the case desk only, refused from outside
+    # Data fields of free text about the party ``subjects.party`` names: stored sealed with that
+    # party's key, so that erasing the party makes them unreadable (``services.personal_data``).
+    personal: frozenset[str] = frozenset()
     # Stored field names whose contract names differ (the model's aliases), and the stored
     # fields the contract does not have (a night's key, added by its landing).
     _contract_names: Mapping[str, str] = field(init=False, repr=False, compare=False)
@@ -268,7 +273,7 @@ ENTRIES = (
               frozenset({"acknowledged"})),
     EventType("contact.started", ContactStarted, (Landing(CONTACT, Contact.Started),), _contact_started,
               Subjects(booking="booking_ref", contact="contact_ref", case="case_ref", party="party_ref"),
-              frozenset({"contacts"})),
+              frozenset({"contacts"}), personal=frozenset({"topic"})),
     EventType("contact.held", ContactHeld, (Landing(CONTACT, Contact.Held),), _held, _CONTACTED,
               frozenset({"contacts"})),
     EventType("contact.transferred", ContactTransferred, (Landing(CONTACT, Contact.Transferred),),
@@ -283,7 +288,8 @@ ENTRIES = (
               _procedure_step, Subjects(booking="booking_ref", contact="contact_ref")),
     EventType("case.opened", CaseOpened, (Landing(CASE, Case.Opened),),
               lambda d: f"case {d['case_ref']} opened: {d['summary']} ({d['category']}, {d.get('priority', 'normal')})",
-              Subjects(booking="booking_ref", case="case_ref", party="party_ref"), frozenset({"parties_with_cases"})),
+              Subjects(booking="booking_ref", case="case_ref", party="party_ref"), frozenset({"parties_with_cases"}),
+              personal=frozenset({"summary"})),
     EventType("case.assigned", CaseAssigned, (Landing(CASE, Case.Assigned),),
               lambda d: f"case {d['case_ref']} assigned to {d['department']}" + (
                   f" ({d['agent']})" if d.get("agent") else ""), _CASED),
@@ -308,6 +314,10 @@ ENTRIES = (
               lambda d: f"factor {d['code']} ({d['department']}) confirmed: {d['rationale']}", _CASED, accepted=False),
     EventType("case.factor_rejected", Case.FactorRejected, (Landing(CASE, Case.FactorRejected),),
               lambda d: f"factor {d['code']} ({d['department']}) rejected: {d['rationale']}", _CASED, accepted=False),
+    # Recorded by ``casetrail erase`` only.
+    EventType("party.erased", PartyErased, (Landing(PARTY, Party.Erased),),
+              lambda d: f"the personal data of {d['party_ref']} was erased ({d['reason']})", Subjects(party="party_ref"),
+              accepted=False),
 )
 
 CATALOGUE: dict[str, EventType] = {entry.name: entry for entry in ENTRIES}

@@ -42,3 +42,7 @@ def contact_id(contact_ref: str) -> UUID:
 
 def case_id(case_ref: str) -> UUID:
     return _id(f"case:{case_ref}")
+
+
+def party_id(party_ref: str) -> UUID:
+    return _id(f"party:{party_ref}")

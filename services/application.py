@@ -55,7 +55,8 @@ class CasetrailApplication(Application[UUID]):
         self.config = config
 
     def construct_mapper(self) -> Mapper[UUID]:
-        return PydanticMapper(transcoder=JSONTranscoder())
+        # Keys are looked up when a sealed event is read, by which time the recorder exists.
+        return PydanticMapper(JSONTranscoder(), party_keys=lambda parties: self.ledger.party_keys(parties))
 
     @property
     def ledger(self) -> InboundLedger:

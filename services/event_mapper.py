@@ -17,6 +17,8 @@ from eventsourcing.persistence import Mapper, ProgrammingError, StoredEvent, Tra
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from casetrail.services.personal_data import SEALED_IN_JSON, KeyLookup, reveal
+
 IDENTITY_FIELDS = {"originator_id", "originator_version"}
 
 
@@ -34,6 +36,10 @@ class JSONTranscoder(Transcoder):
 
 
 class PydanticMapper(Mapper[UUID]):
+    def __init__(self, transcoder: Transcoder, party_keys: KeyLookup | None = None) -> None:
+        super().__init__(transcoder)
+        self.party_keys = party_keys  # opens sealed personal fields (``services.personal_data``)
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         model = cast(BaseModel, domain_event)
         class_version, topic = _class_facts(type(model))
@@ -53,6 +59,8 @@ class PydanticMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event_class = resolve_topic(stored_event.topic)
         state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+        if self.party_keys is not None and SEALED_IN_JSON in stored_event.state:
+            reveal([state], self.party_keys)
         upcast(event_class, state)
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version

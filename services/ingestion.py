@@ -33,12 +33,15 @@ __all__ = ["IngestCounts", "Ingestion", "RawInput"]
 log = structlog.get_logger("casetrail.ingest")
 
 DEFAULT_BATCH_SIZE = 500
+# Parties whose sealing keys a writer remembers; past this, it forgets them all and asks again.
+REMEMBERED_KEYS = 50_000
 
 
 class Ingestion(CasetrailApplication):
     def __init__(self, env: dict[str, str], config: Config) -> None:
         super().__init__(env, config)
         self.heads = StreamHeads(self.ledger.stream_heads)
+        self.sealing_keys: dict[str, bytes | None] = {}
 
     def ingest(
         self,
@@ -163,6 +166,7 @@ class Ingestion(CasetrailApplication):
             self._seen_before(prepared, receipt, item, event, stored_hash)
 
         planned = [(item, event, targets(event.envelope.type, event.data)) for item, event in fresh.values()]
+        keys = self._keys_to_seal([event for _, event, _ in planned], ledger)
         heads = StreamHeads(ledger.stream_heads) if ledger else self.heads
         prepared.heads = heads.of((target.aggregate_id for _, _, found in planned for target in found),
                                   ahead=ahead.heads if ahead else None)
@@ -174,7 +178,7 @@ class Ingestion(CasetrailApplication):
                 self._reject(prepared, receipt, item, str(error))
                 continue
             try:
-                facts = self._record_fact(event, receipt, found, prepared.heads)
+                facts = self._record_fact(event, receipt, found, prepared.heads, keys)
             except (ValueError, TypeError, OverflowError) as error:
                 # Inside the contract's limits this is a defect of casetrail's; the
                 # input is still kept with its reason, and the batch beside it stored.
@@ -188,9 +192,31 @@ class Ingestion(CasetrailApplication):
         prepared.counts.rejected = len(prepared.rejects)
         return prepared
 
+    def _keys_to_seal(self, events: Sequence[InboundEvent], ledger: LedgerTransaction | None) -> dict[str, bytes | None]:
+        """The sealing key of each party whose personal data ``events`` hold, made where it has none."""
+        from casetrail.domain.catalogue import ACCEPTED
+        from casetrail.services.personal_data import to_seal
+
+        parties = {party for event in events if (party := to_seal(ACCEPTED[event.envelope.type], event.data))}
+        if ledger is not None:  # under the write lock: asked inside it
+            return ledger.party_keys(sorted(parties), create=True)
+        missing = parties - self.sealing_keys.keys()
+        if missing:
+            if len(self.sealing_keys) + len(missing) > REMEMBERED_KEYS:
+                self.sealing_keys.clear()
+                missing = parties
+            self.sealing_keys.update(self.ledger.party_keys(sorted(missing), create=True))
+        return self.sealing_keys
+
     def _record_fact(self, event: InboundEvent, receipt: Receipt, found: list[Target],
-                     heads: dict[UUID, int]) -> list[StoredEvent]:
-        """The stored events that append ``event`` to each stream it speaks of, advancing their heads."""
+                     heads: dict[UUID, int], keys: dict[str, bytes | None]) -> list[StoredEvent]:
+        """The stored events that append ``event`` to each stream it speaks of, advancing their heads,
+        with the personal fields sealed by their party's key."""
+        from casetrail.domain.catalogue import ACCEPTED
+        from casetrail.services.personal_data import seal_state, to_seal
+
+        entry = ACCEPTED[event.envelope.type]
+        party = to_seal(entry, event.data)
         provenance = self._provenance(event, receipt)
         stored: list[StoredEvent] = []
         advanced: dict[UUID, int] = {}
@@ -199,7 +225,11 @@ class Ingestion(CasetrailApplication):
             fact = target.aggregate_class.next_fact(target.aggregate_id, head, target.event_class,
                                                     provenance=provenance, **target.fields)
             advanced[target.aggregate_id] = head + 1
-            stored.append(self.mapper.to_stored_event(fact))
+            made = self.mapper.to_stored_event(fact)
+            if party is not None:
+                made = StoredEvent(made.originator_id, made.originator_version, made.topic,
+                                   seal_state(made.state, entry, party, keys[party]))
+            stored.append(made)
         heads.update(advanced)  # only once every stream's event is made: a failure leaves no gap
         return stored
 

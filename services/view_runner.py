@@ -16,6 +16,7 @@ from eventsourcing.utils import resolve_topic
 from casetrail.projections.recorded import Recorded
 from casetrail.projections.view import View
 from casetrail.services.event_mapper import upcast
+from casetrail.services.personal_data import SEALED_IN_JSON, reveal
 from casetrail.services.ports import InboundLedger, ViewStore
 
 TRACKING_SCHEMA = (
@@ -91,11 +92,18 @@ class ViewRunner:
                 start=after, limit=self.batch_size, stop=until, inclusive_of_start=False
             )
             # The library types stream ids UUID | str; casetrail's applications are Application[UUID].
-            return [Recorded(n.id, decode(n), cast(UUID, n.originator_id), n.originator_version)
-                    for n in notifications]
+            return self._revealed([(n.state, Recorded(n.id, decode(n), cast(UUID, n.originator_id),
+                                                      n.originator_version)) for n in notifications])
         states = cast(InboundLedger, self.recorder).select_states(
             after, LAST_POSITION if until is None else until, self.batch_size)
-        return [Recorded(at, decode_state(topic, state)) for at, topic, state in states]
+        return self._revealed([(state, Recorded(at, decode_state(topic, state))) for at, topic, state in states])
+
+    def _revealed(self, read: list[tuple[bytes, Recorded]]) -> list[Recorded]:
+        """The events read, their sealed personal fields opened with their parties' keys as they are now."""
+        sealed = [recorded.state for stored, recorded in read if SEALED_IN_JSON in stored]
+        if sealed:
+            reveal(sealed, cast(InboundLedger, self.recorder).party_keys)
+        return [recorded for _, recorded in read]
 
     def rebuild(self, progress: Progress | None = None) -> int:
         with self.store.transaction() as cursor:

@@ -20,9 +20,11 @@ from psycopg.errors import DuplicateObject
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
+from casetrail.adapters.storage import party_keys
+from casetrail.adapters.storage.party_keys import PartyKeyTable
 from casetrail.services.chain import GENESIS, LoggedEvent, as_logged, links
 from casetrail.services.limits import MAX_PAGE_BYTES
-from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
+from casetrail.services.ports import AcceptedInput, Erasure, Key, LedgerTransaction, RejectedInput
 
 # As the library retries its reads and writes: a pooled connection the server closed after
 # the pool's check fails the attempt, and the next one takes a fresh connection.
@@ -64,6 +66,12 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         ]
 
         self.events_table = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
+        quoted_schema = '"' + self.datastore.schema.replace('"', '""') + '"'
+        self.party_keys_table = PartyKeyTable(f"{quoted_schema}.{party_keys.TABLE}",
+                                              f"{quoted_schema}.casetrail_rejects", "%s",
+                                              "position(%s::bytea in raw) > 0")
+        self.sql_create_statements.append(SQL(party_keys.create_statement(  # type: ignore[arg-type]  # text of ours
+            f"{quoted_schema}.{party_keys.TABLE}")))
 
     def create_table(self) -> None:
         # The library's version creates the schema's types and tables but not the schema, each
@@ -245,6 +253,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             return [(row["notification_id"], row["topic"], bytes(row["state"])) for row in curs.fetchall()]
 
     @retry_on_lost_connection
+    def party_keys(self, parties: Sequence[str], create: bool = False) -> dict[str, bytes | None]:
+        if not parties:
+            return {}
+        with self.datastore.transaction(commit=create) as curs:
+            return self.party_keys_table.keys(curs, parties, create)
+
+    @retry_on_lost_connection
+    def erase_party(self, erasure: Erasure) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            return self.party_keys_table.erase(curs, erasure)
+
+    @retry_on_lost_connection
     def rejected_inputs(self) -> list[RejectedInput]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(SQL("SELECT received_at, entrance, reason, raw FROM {} ORDER BY position").format(
@@ -288,3 +308,6 @@ class _Locked:
         self._recorder._insert_events(self._curs, stored_events, **kwargs)
         if stored_events:
             self._recorder._insert_stored_events(self._curs, stored_events, **kwargs)
+
+    def party_keys(self, parties: Sequence[str], create: bool = False) -> dict[str, bytes | None]:
+        return self._recorder.party_keys_table.keys(self._curs, parties, create) if parties else {}

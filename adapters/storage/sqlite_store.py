@@ -18,9 +18,11 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore, SQLiteTransaction
 
+from casetrail.adapters.storage import party_keys
+from casetrail.adapters.storage.party_keys import PartyKeyTable
 from casetrail.services.chain import GENESIS, LoggedEvent, as_logged, links
 from casetrail.services.limits import MAX_PAGE_BYTES
-from casetrail.services.ports import AcceptedInput, Key, LedgerTransaction, RejectedInput
+from casetrail.services.ports import AcceptedInput, Erasure, Key, LedgerTransaction, RejectedInput
 
 LOOKUP_CHUNK = 400
 # Events read at a time to chain them (a log written before the chain is chained by its next write).
@@ -58,6 +60,10 @@ def use_wal(path: str, timeout: float) -> None:
         conn.close()
 
 
+# instr() finds bytes in bytes when both are BLOBs.
+PARTY_KEYS = PartyKeyTable(party_keys.TABLE, "casetrail_rejects", "?", "instr(raw, ?) > 0")
+
+
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -93,6 +99,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             "entrance TEXT NOT NULL, reason TEXT NOT NULL, raw BLOB NOT NULL, "
             "raw_hash TEXT NOT NULL, UNIQUE (raw_hash, reason))",
             "CREATE TABLE IF NOT EXISTS casetrail_chain (position INTEGER PRIMARY KEY, link BLOB NOT NULL)",
+            party_keys.create_statement(party_keys.TABLE),
         ]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
@@ -221,6 +228,19 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             rows += c.fetchall()
         return rows
 
+    def party_keys(self, parties: Sequence[str], create: bool = False) -> dict[str, bytes | None]:
+        if not parties:
+            return {}
+        if not create:
+            with self.datastore.transaction(commit=False) as c:
+                return PARTY_KEYS.keys(c, parties, create=False)
+        with self._immediate() as c:
+            return PARTY_KEYS.keys(c, parties, create=True)
+
+    def erase_party(self, erasure: Erasure) -> int:
+        with self._immediate() as c:
+            return PARTY_KEYS.erase(c, erasure)
+
     def rejected_inputs(self) -> list[RejectedInput]:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT received_at, entrance, reason, raw FROM casetrail_rejects ORDER BY position")
@@ -247,3 +267,6 @@ class _Locked:
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         self._recorder._insert_events(self._c, stored_events, **kwargs)
+
+    def party_keys(self, parties: Sequence[str], create: bool = False) -> dict[str, bytes | None]:
+        return PARTY_KEYS.keys(self._c, parties, create) if parties else {}
