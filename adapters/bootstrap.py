@@ -14,6 +14,7 @@ from casetrail.projections.timeline import TIMELINE
 from casetrail.services.case_desk import CaseDesk
 from casetrail.services.case_queries import CaseQueries
 from casetrail.services.detection import DetectorRunner
+from casetrail.services.erasure import ErasureOutcome, PartyErasure
 from casetrail.services.ingestion import Ingestion
 from casetrail.services.report_queries import ReportQueries
 from casetrail.services.report_view import report_view
@@ -51,6 +52,18 @@ class System:
 
     def catch_up_views(self) -> int:
         return sum(runner.catch_up() for runner in self.views)
+
+    def erase(self, party: str, by: str, reason: str, role: str = "admin") -> ErasureOutcome:
+        """Erase a party's personal data (``services.erasure``), with the views current before and after:
+        the command line and the HTTP API both erase through here."""
+        self.catch_up()
+        erasure = PartyErasure(env=persistence_env(self.settings.database_url), config=self.config)
+        try:
+            outcome = erasure.erase(self.view_store, party, by, reason, role)
+        finally:
+            erasure.close()
+        self.catch_up()
+        return outcome
 
     def close(self) -> None:
         self.view_store.close()

@@ -84,7 +84,7 @@ class CaseDesk(CasetrailApplication):
         if case is None:
             case = Case.record(None, ids.case_id(ref), Case.Opened, case_ref=ref, category=finding.category,
                                summary=finding.summary, priority=finding.priority,
-                               provenance=_facts(f"{ref}:opened", "case.opened", finding.opened_at, finding.known_at,
+                               provenance=own_facts(f"{ref}:opened", "case.opened", finding.opened_at, finding.known_at,
                                                  actor, {"summary": finding.summary}))
         evidence = [EvidenceRef(source=s, id=i) for s, i in finding.evidence]
         wanted = link_names(list(finding.booking_refs), list(finding.party_refs), list(finding.contact_refs), evidence)
@@ -95,7 +95,7 @@ class CaseDesk(CasetrailApplication):
                         contact_refs=_named("contact", new),
                         evidence=[EvidenceRef(source=n.split("#")[0], id=n.split("#", 1)[1])
                                   for n in _named("event", new)],
-                        provenance=_facts(f"{ref}:linked:{_digest(new)}", "case.linked", finding.opened_at,
+                        provenance=own_facts(f"{ref}:linked:{_digest(new)}", "case.linked", finding.opened_at,
                                           finding.known_at, actor, new))
         for factor in sorted(finding.factors, key=lambda f: (f.at, f.code, f.department, f.subject)):
             if (factor.code, factor.department, factor.subject) in case.factors:
@@ -103,7 +103,7 @@ class CaseDesk(CasetrailApplication):
             Case.record(case, case.id, Case.FactorProposed, case_ref=ref, code=factor.code,
                         department=factor.department, subject=factor.subject, explanation=factor.explanation,
                         evidence=[EvidenceRef(source=s, id=i) for s, i in factor.evidence],
-                        provenance=_facts(":".join(filter(None, [ref, "factor", factor.code, factor.department,
+                        provenance=own_facts(":".join(filter(None, [ref, "factor", factor.code, factor.department,
                                                                       factor.subject])),
                                           "case.factor_proposed", factor.at, factor.known_at or finding.known_at,
                                           actor, factor.explanation))
@@ -122,7 +122,7 @@ class CaseDesk(CasetrailApplication):
         now = _now()
         Case.record(case, case.id, event_class, case_ref=case_ref, code=factor_code, department=factor_department,
                     subject=factor_subject, rationale=rationale,
-                    provenance=_facts(str(uuid.uuid4()), kind, now, now, by, rationale, role=role))
+                    provenance=own_facts(str(uuid.uuid4()), kind, now, now, by, rationale, role=role))
         self.save(case)
 
     def add_factor(self, case_ref: str, code: str, department: str, explanation: str,
@@ -136,7 +136,7 @@ class CaseDesk(CasetrailApplication):
         now = _now()
         Case.record(case, case.id, Case.FactorAdded, case_ref=case_ref, code=code, department=department,
                     explanation=explanation, evidence=[EvidenceRef(source=s, id=i) for s, i in evidence],
-                    provenance=_facts(str(uuid.uuid4()), "case.factor_added", now, now, by, explanation,
+                    provenance=own_facts(str(uuid.uuid4()), "case.factor_added", now, now, by, explanation,
                                       role=role))
         self.save(case)
 
@@ -152,7 +152,7 @@ class CaseDesk(CasetrailApplication):
             now = _now()
             case.check_can(kind, moment_of(now))
             Case.record(case, case.id, event_class, case_ref=case_ref, **fields,
-                        provenance=_facts(str(uuid.uuid4()), f"case.{kind}", now, now, by, fields, role=role))
+                        provenance=own_facts(str(uuid.uuid4()), f"case.{kind}", now, now, by, fields, role=role))
             self.save(case)
 
         retrying(record)
@@ -164,7 +164,7 @@ class CaseDesk(CasetrailApplication):
         return case
 
 
-def _facts(event_id: str, kind: str, occurred: str, known: str, actor: str, content: Any,
+def own_facts(event_id: str, kind: str, occurred: str, known: str, actor: str, content: Any,
            role: str = "detector") -> Provenance:
     """The provenance of an event casetrail itself records: it has no CloudEvent, so it says so."""
     return Provenance(

@@ -108,11 +108,13 @@ class CaseQueries:
                 return case_ref
         raise CaseNotFound(f"case {case}: no such case")
 
-    def case_report(self, case: str, moment: Moment = Moment()) -> dict[str, Any]:
-        return self.case_state_and_report(case, moment)[1]
+    def case_report(self, case: str, moment: Moment = Moment(), personal: bool = True) -> dict[str, Any]:
+        return self.case_state_and_report(case, moment, personal)[1]
 
-    def case_state_and_report(self, case: str, moment: Moment = Moment()) -> tuple[CaseState, dict[str, Any]]:
-        """The case as it stood (``as_of``) and as it was known (``known_at``).
+    def case_state_and_report(self, case: str, moment: Moment = Moment(), personal: bool = True
+                              ) -> tuple[CaseState, dict[str, Any]]:
+        """The case as it stood (``as_of``) and as it was known (``known_at``); with ``personal`` False,
+        without a party's personal text (``[withheld]``).
 
         Which events belong to the case is decided by what is known now, so an
         incident can be replayed from before the case was opened; the entries
@@ -137,14 +139,23 @@ class CaseQueries:
             "subjects": {
                 "booking_refs": sorted(incident.booking_refs),
                 "party_refs": sorted(incident.party_refs),
+                "erased_party_refs": self.erased_parties(sorted(incident.party_refs)),
                 "resources": sorted({r.resource for r in linked if r.resource and r.booking_ref}),
                 "contact_refs": sorted({r.contact_ref for r in contact_rows if r.contact_ref}),
             },
-            "timeline": [timeline_entry(r) for r in timeline],
+            "timeline": [timeline_entry(r, personal) for r in timeline],
             "factors": state.factor_list(),
             "effort": effort(contact_rows, case_rows, self.escalation_levels),
         })
         return state, report
+
+    def erased_parties(self, party_refs: Sequence[str]) -> list[str]:
+        """Those of ``party_refs`` whose personal data was erased (``casetrail erase``)."""
+        if not party_refs:
+            return []
+        rows = self.store.query("SELECT DISTINCT party_ref FROM timeline_entries WHERE type = 'party.erased' "
+                                f"AND party_ref IN ({', '.join('?' * len(party_refs))})", list(party_refs))
+        return sorted(row[0] for row in rows)
 
     def contacts_of_party(self, party_ref: str, moment: Moment = Moment()) -> list[str]:
         return self.contacts_where("party_ref = ?", [party_ref], moment)

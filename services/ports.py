@@ -40,8 +40,20 @@ class RejectedInput:
     raw: bytes
 
 
+@dataclass(frozen=True)
+class Erasure:
+    """Who erased a party's personal data, when and why."""
+
+    party: str
+    by: str
+    reason: str
+    at: datetime
+
+
 class LedgerTransaction(Protocol):
     """The ledger inside one transaction that holds the log's write lock (``InboundLedger.exclusive``)."""
+
+    def party_keys(self, parties: Sequence[str], create: bool = False) -> dict[str, bytes | None]: ...
 
     def stream_heads(self, ids: Sequence[UUID]) -> dict[UUID, int]: ...
 
@@ -67,6 +79,13 @@ class InboundLedger(Protocol):
 
     def rejected_inputs(self) -> list[RejectedInput]:
         """Every rejected input, oldest first."""
+
+    def party_keys(self, parties: Sequence[str], create: bool = False) -> dict[str, bytes | None]:
+        """The sealing key of each of ``parties`` that has one, or None once erased; ``create`` first
+        makes one for each that has none (``adapters.storage.party_keys``)."""
+
+    def erase_party(self, erasure: Erasure) -> int:
+        """Destroy the party's key and purge the rejected inputs naming it; how many were purged."""
 
     def accepted_counts(self) -> dict[str, int]:
         """How many inputs of each type were accepted."""
@@ -118,3 +137,7 @@ class ViewStore(ViewReader, Protocol):
 
     def analyze(self, tables: Sequence[str]) -> None:
         """Refresh the query planner's statistics of ``tables``."""
+
+    def compact(self, tables: Sequence[str]) -> bool:
+        """Give back the space of deleted and rewritten rows of ``tables``, so no freed page keeps them;
+        False if another process kept it from being done now."""

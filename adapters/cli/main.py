@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "cli.factor_commands": ("factor", "assign", "escalate", "resolve", "reopen", "close"),
     "cli.kafka_commands": ("consume", "relay"),
     "cli.integrity_commands": ("verify", "checkpoint", "export", "verify-pack", "key"),
+    "cli.erasure_commands": ("erase",),
     "http.server": ("serve", "token"),
     "cli.demo": ("demo",),
 }

@@ -18,6 +18,7 @@ from casetrail.adapters.http import (
     routes_events,
     routes_health,
     routes_integrity,
+    routes_parties,
     routes_reports,
 )
 from casetrail.adapters.http.auth import ApiSettings, TokenTable
@@ -66,7 +67,7 @@ def create_app(settings: Settings, api: ApiSettings) -> FastAPI:
 
     for error_class in _database_errors():
         app.add_exception_handler(error_class, on_database_error)
-    for module in (routes_events, routes_cases, routes_reports, routes_integrity, routes_health):
+    for module in (routes_events, routes_cases, routes_reports, routes_integrity, routes_parties, routes_health):
         app.include_router(module.router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

@@ -26,6 +26,8 @@ _CASE_READERS: frozenset[Role] = frozenset({"auditor", "lead", "agent", "dashboa
 
 # The role table of http-v1: each route under /v1/ and the roles that may call it. The routes
 # ask it, and a test walks it whole; a /v1/ route missing from it answers no one.
+# Who may read a party's personal text (http-v1: dashboards see no personal data beyond refs).
+PERSONAL_DATA_READERS: frozenset[Role] = frozenset({"auditor", "lead", "agent", "admin"})
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/events"): frozenset({"source"}),
     ("GET", "/v1/events"): frozenset({"auditor", "dashboard", "admin"}),
@@ -42,6 +44,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/cases/{case}/resolve"): frozenset({"agent", "lead"}),
     ("POST", "/v1/cases/{case}/reopen"): frozenset({"agent", "lead"}),
     ("POST", "/v1/cases/{case}/close"): frozenset({"lead"}),
+    ("POST", "/v1/parties/{party}/erase"): frozenset({"admin"}),
 }
 
 DEFAULT_MAX_BODY_BYTES = 8 << 20  # the ingestion's own batch limit (services.limits.MAX_BATCH_BYTES)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from casetrail.adapters.bootstrap import System
 from casetrail.adapters.http.access import CallerDep
-from casetrail.adapters.http.auth import Caller
+from casetrail.adapters.http.auth import PERSONAL_DATA_READERS, Caller
 from casetrail.adapters.http.case_lists import CaseLists
 from casetrail.adapters.http.live import LiveSystem
 from casetrail.adapters.http.problems import Problem, problem_responses
@@ -83,7 +83,7 @@ def list_cases(request: Request, _caller: CallerDep,
 
 @router.get("/v1/cases/{case}", summary="One case's report with its timeline",
             responses=problem_responses(400, 401, 403, 404, 503))
-def case_report(request: Request, case: CaseParam, _caller: CallerDep,
+def case_report(request: Request, case: CaseParam, caller: CallerDep,
                 as_of: Annotated[Timestamp | None, Query(
                     description="as it stood in the world at T (events that occurred by T); RFC 3339 with offset",
                     examples=["2019-06-21T10:33:30+07:00"])
@@ -93,7 +93,8 @@ def case_report(request: Request, case: CaseParam, _caller: CallerDep,
                     examples=["2019-06-21T12:00:00+07:00"])] = None,
                 ) -> dict[str, Any]:
     live: LiveSystem = request.app.state.live
-    return live.using(lambda system: system.cases.case_report(case, Moment(as_of, known_at)))
+    personal = caller.role in PERSONAL_DATA_READERS
+    return live.using(lambda system: system.cases.case_report(case, Moment(as_of, known_at), personal))
 
 
 class Decision(BaseModel):

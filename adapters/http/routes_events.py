@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any, cast
 
+from eventsourcing.persistence import Notification
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -12,12 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from casetrail.adapters.bootstrap import System
 from casetrail.adapters.http import intake
 from casetrail.adapters.http.access import CallerDep
+from casetrail.adapters.http.auth import PERSONAL_DATA_READERS
 from casetrail.adapters.http.live import LiveSystem
 from casetrail.adapters.http.metrics import Metrics
 from casetrail.adapters.http.problems import problem_responses
 from casetrail.adapters.http.samples import SAMPLE_EVENTS
 from casetrail.projections.recorded import Recorded
 from casetrail.services.batches import RawInput
+from casetrail.services.personal_data import SEALED_IN_JSON, reveal, withhold
 from casetrail.services.view_runner import decode
 
 router = APIRouter()
@@ -86,15 +90,28 @@ def _ingest(system: System, items: list[RawInput]) -> IngestResult:
 
 @router.get("/v1/events", response_model=ExportPage, summary="Export recorded events after a log position",
             responses=problem_responses(400, 401, 403, 503))
-def export_events(request: Request, _caller: CallerDep,
+def export_events(request: Request, caller: CallerDep,
                   after: Annotated[int, Query(ge=0, le=2**63 - 1, description="a log position; 0 for the start")] = 0,
                   limit: Annotated[int, Query(ge=1, le=MAX_EXPORT)] = 100) -> ExportPage:
-    """Recorded events as structured CloudEvents, the relay's `casetrail.events` shape, in log order."""
+    """Recorded events as structured CloudEvents, the relay's `casetrail.events` shape, in log order.
+    A party's personal text is shown to auditors and admins (``[erased]`` once erased), and withheld
+    from dashboards."""
     from casetrail.adapters.kafka.relay import exported_event
 
     live: LiveSystem = request.app.state.live
-    notifications = live.using(lambda system: system.ingestion.recorder.select_notifications(
-        start=after, limit=limit, inclusive_of_start=False))
-    items = [exported_event(Recorded(n.id, decode(n), cast(uuid.UUID, n.originator_id), n.originator_version))
-             for n in notifications]
+
+    def read(system: System) -> tuple[Sequence[Notification], list[Recorded]]:
+        notifications = system.ingestion.recorder.select_notifications(start=after, limit=limit,
+                                                                        inclusive_of_start=False)
+        recorded = [Recorded(n.id, decode(n), cast(uuid.UUID, n.originator_id), n.originator_version)
+                    for n in notifications]
+        sealed = [r.state for n, r in zip(notifications, recorded, strict=True) if SEALED_IN_JSON in n.state]
+        if caller.role in PERSONAL_DATA_READERS:
+            reveal(sealed, system.ingestion.ledger.party_keys)
+        else:
+            withhold(sealed)
+        return notifications, recorded
+
+    notifications, recorded = live.using(read)
+    items = [exported_event(r) for r in recorded]
     return ExportPage(items=items, next_after=notifications[-1].id if notifications else after)

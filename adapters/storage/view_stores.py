@@ -41,6 +41,15 @@ class SQLiteViewStore:
         for table in tables:
             self._conn.execute(f"ANALYZE {table}")
 
+    def compact(self, tables: Sequence[str]) -> bool:
+        # The whole file: SQLite frees pages, not tables. Then the write-ahead log is emptied too.
+        try:
+            self._conn.execute("VACUUM")
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.OperationalError:  # another process is writing or reading: it cannot be done now
+            return False
+        return not busy
+
     def close(self) -> None:
         self._conn.close()
 
@@ -121,6 +130,15 @@ class PostgresViewStore:
         with self.schema_transaction() as cursor:
             for table in tables:
                 cursor._cursor.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
+
+    def compact(self, tables: Sequence[str]) -> bool:
+        from psycopg import sql as pgsql
+
+        # FULL writes each table anew: a plain VACUUM marks the old rows' space free, bytes and all.
+        # It waits for the readers of each table in turn.
+        for table in tables:
+            self._live().execute(pgsql.SQL("VACUUM FULL {}").format(pgsql.Identifier(table)))
+        return True
 
     def close(self) -> None:
         self._conn.close()

@@ -26,6 +26,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "resolve": {"resolution": "guest relocated and compensated"},
     "reopen": {"reason": "the guest wrote again"},
     "close": {},
+    "erase": {"reason": "erasure request R-77"},
 }
 
 
@@ -45,7 +46,7 @@ def test_every_v1_route_is_in_the_role_table(sqlite_client: TestClient) -> None:
 
 def test_the_role_table_holds_for_every_route_role_and_missing_token(sqlite_client: TestClient) -> None:
     case = overbooking_case(sqlite_client)
-    values = {"case": case["case_ref"], "code": case["factors"][0]["code"], "name": "weekly"}
+    values = {"case": case["case_ref"], "code": case["factors"][0]["code"], "name": "weekly", "party": "guest-17"}
     answered: dict[tuple[str, str, str], int] = {}
     for (method, template), allowed in ROUTE_ROLES.items():
         path = template.format(**values)
