@@ -30,6 +30,7 @@ from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.database import redacted
 from casetrail.adapters.storage.outages import first_line
 from casetrail.domain.errors import DomainError
+from casetrail.services.tracking import ViewsNotBuilt
 
 API_VERSION = "1"
 
@@ -65,6 +66,10 @@ def create_app(settings: Settings, api: ApiSettings) -> FastAPI:
         return problems.problem_response(503, f"database: cannot use {redacted(settings.database_url)} now; "
                                               "try again", headers={"Retry-After": "1"})
 
+    async def on_views_not_built(_request: Request, error: Exception) -> Response:
+        return problems.problem_response(503, f"{error}; try again", headers={"Retry-After": "1"})
+
+    app.add_exception_handler(ViewsNotBuilt, on_views_not_built)
     for error_class in _database_errors():
         app.add_exception_handler(error_class, on_database_error)
     for module in (routes_events, routes_cases, routes_reports, routes_integrity, routes_parties, routes_health):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casetrail.adapters.bootstrap import System
+from casetrail.adapters.reading import Reader
 
 Filters = tuple[str | None, str | None, str | None]  # status, category, department
 # Filter combinations remembered at once; a dashboard asks for a few.
@@ -18,16 +18,16 @@ KEPT = 32
 
 class CaseLists:
     def __init__(self) -> None:
-        self._lists: dict[Filters, tuple[list[int], list[dict[str, Any]]]] = {}
+        self._lists: dict[Filters, tuple[dict[str, int], list[dict[str, Any]]]] = {}
 
-    def cases(self, system: System, filters: Filters) -> list[dict[str, Any]]:
+    def cases(self, reader: Reader, filters: Filters) -> list[dict[str, Any]]:
         """``CaseQueries.list_cases`` for ``filters``, folded again only when the views have moved."""
-        positions = [runner.position() for runner in system.views]
+        positions = reader.lag().positions
         kept = self._lists.get(filters)
         if kept is not None and kept[0] == positions:
             return kept[1]
         status, category, department = filters
-        found = system.cases.list_cases(status=status, category=category, department=department)
+        found = reader.cases.list_cases(status=status, category=category, department=department)
         if len(self._lists) >= KEPT:
             self._lists.clear()
         self._lists[filters] = (positions, found)

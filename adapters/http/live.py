@@ -4,11 +4,14 @@ Reads only query the views; they never catch them up. A follower thread does,
 polling the log, so that events stored by any writer (this server, a
 ``casetrail ingest`` beside it, a consumer) reach the cases and reports a
 moment later. The system's connections are shared, so one lock serialises
-every use of them: requests and the follower alike.
+every write and the follower. Reads go around it: each takes a read-only
+connection of its own from a small pool (``adapters.reading``), so a case or a
+report never waits for a batch being written or the views catching up.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -16,6 +19,7 @@ from typing import TypeVar
 import structlog
 
 from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.reading import Reader, open_reader
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.outages import FIRST_BACKOFF_S, first_line, next_backoff
 
@@ -25,6 +29,9 @@ T = TypeVar("T")
 
 # How often an idle follower looks at the log again.
 IDLE_WAIT_S = 0.2
+# Read-only connections kept open between requests: as many as the threads that serve them at once
+# (a request finding none idle opens one, and closes it after if this many are kept already).
+KEPT_READERS = 8
 
 
 class LiveSystem:
@@ -34,13 +41,41 @@ class LiveSystem:
         self._stop = threading.Event()
         self._idle_wait_s = idle_wait_s
         self._thread = threading.Thread(target=self._follow, name="casetrail-views", daemon=True)
+        self._settings = settings
+        self._readers: queue.LifoQueue[Reader] = queue.LifoQueue()
 
     def start(self) -> None:
         self._thread.start()
 
     def using(self, work: Callable[[System], T]) -> T:
+        """Do ``work`` with the whole system, one request or the follower at a time: for writes."""
         with self._lock:
             return work(self.system)
+
+    def reading(self, work: Callable[[Reader], T]) -> T:
+        """Do ``work`` through a read-only connection of its own, beside any write."""
+        from casetrail.adapters.storage.outages import DATABASE_ERRORS
+
+        try:
+            reader = self._readers.get_nowait()
+        except queue.Empty:
+            reader = open_reader(self._settings)
+        try:
+            done = work(reader)
+        except DATABASE_ERRORS:
+            reader.close()  # its connection may be gone: the next request opens a fresh one
+            raise
+        except BaseException:
+            self._keep(reader)
+            raise
+        self._keep(reader)
+        return done
+
+    def _keep(self, reader: Reader) -> None:
+        if self._readers.qsize() < KEPT_READERS and not self._stop.is_set():
+            self._readers.put(reader)
+        else:
+            reader.close()
 
     def lag(self) -> int:
         """How many log positions the furthest-behind view is behind the log."""
@@ -71,4 +106,6 @@ class LiveSystem:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        while not self._readers.empty():
+            self._readers.get_nowait().close()
         self.system.close()

@@ -66,7 +66,7 @@ def list_cases(request: Request, _caller: CallerDep,
     after = decode_cursor(cursor, 2) if cursor is not None else None
     live: LiveSystem = request.app.state.live
     lists: CaseLists = request.app.state.case_lists
-    found = live.using(lambda system: lists.cases(system, (status, category, department)))
+    found = live.reading(lambda reader: lists.cases(reader, (status, category, department)))
     chosen = []
     for case in found:
         opened = datetime.fromisoformat(case["opened_at"])
@@ -94,7 +94,7 @@ def case_report(request: Request, case: CaseParam, caller: CallerDep,
                 ) -> dict[str, Any]:
     live: LiveSystem = request.app.state.live
     personal = caller.role in PERSONAL_DATA_READERS
-    return live.using(lambda system: system.cases.case_report(case, Moment(as_of, known_at), personal))
+    return live.reading(lambda reader: reader.cases.case_report(case, Moment(as_of, known_at), personal))
 
 
 class Decision(BaseModel):

@@ -35,7 +35,7 @@ def report(request: Request, name: Annotated[ReportName, Path()], _caller: Calle
     if first is not None and last is not None and last < first:
         raise Problem(400, f"to: {last} is before from {first}", parameter="to")
     live: LiveSystem = request.app.state.live
-    return live.using(lambda system: system.reports.report(name, first, last, zone, top))
+    return live.reading(lambda reader: reader.reports.report(name, first, last, zone, top))
 
 
 class RejectPage(BaseModel):
@@ -55,7 +55,7 @@ def rejects(request: Request, _caller: CallerDep, limit: Annotated[int, Query(ge
                           parameter="cursor")
     live: LiveSystem = request.app.state.live
     # The rejects are only ever appended to, in order: a count of those seen is a stable place in them.
-    found = live.using(lambda system: system.ingestion.ledger.rejected_inputs())
+    found = live.reading(lambda reader: reader.rejected_inputs())
     page = found[start:start + limit]
     more = start + limit < len(found)
     return RejectPage(items=[reject_document(r) for r in page],
