@@ -16,6 +16,8 @@ from typing import TypeVar
 import structlog
 
 from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.config_file import load_config
+from casetrail.adapters.http.checkpoint_schedule import CheckpointSchedule
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.outages import FIRST_BACKOFF_S, first_line, next_backoff
 
@@ -29,6 +31,8 @@ IDLE_WAIT_S = 0.2
 
 class LiveSystem:
     def __init__(self, settings: Settings, idle_wait_s: float = IDLE_WAIT_S) -> None:
+        every = load_config(settings.config_path).integrity.checkpoint_every
+        self._checkpoints = CheckpointSchedule(settings, every) if every else None
         self.system = bootstrap(settings)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -37,6 +41,8 @@ class LiveSystem:
 
     def start(self) -> None:
         self._thread.start()
+        if self._checkpoints is not None:
+            self._checkpoints.start()
 
     def using(self, work: Callable[[System], T]) -> T:
         with self._lock:
@@ -71,4 +77,6 @@ class LiveSystem:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self.system.close()

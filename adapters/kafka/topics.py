@@ -68,7 +68,7 @@ def ensure_topics(kafka: KafkaSettings, topics: Sequence[str]) -> None:
         admin.close()
 
 
-def broker_problem(error: Exception) -> str:
+def broker_problem(error: BaseException) -> str:
     """The one line that says why the cluster of CASETRAIL_KAFKA_BOOTSTRAP could not be used."""
     from kafka.errors import KafkaTimeoutError
 
