@@ -26,6 +26,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "resolve": {"resolution": "guest relocated and compensated"},
     "reopen": {"reason": "the guest wrote again"},
     "close": {},
+    "checkpoints": {},
 }
 
 
