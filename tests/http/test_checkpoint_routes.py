@@ -19,7 +19,7 @@ from casetrail.services.checkpoints import open_note, parse_verifier_key
 from tests.conftest import lines_of
 from tests.http.conftest import bearer, write_config
 from tests.http.helpers import OVERBOOKING, post_batch
-from tests.http.served import served
+from tests.http.served import free_port, served
 from tests.test_cli import casetrail
 
 ADMIN, AUDITOR = bearer("admin"), bearer("auditor")
@@ -109,3 +109,12 @@ def test_a_served_process_keeps_a_checkpoint_on_its_schedule_once_the_log_grows(
         kept = http.get("/v1/checkpoints/latest", headers=AUDITOR, params={"format": "json"}).json()
         assert kept["made_by"] == "casetrail serve (checkpoint_every)"
         open_note(kept["note"], *parse_verifier_key(kept["verifier_key"]))
+
+
+def test_serve_with_a_schedule_but_no_signing_key_stops_with_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "casetrail.toml"
+    config.write_text("[integrity]\ncheckpoint_every = 60\n")
+    done = casetrail("--config", str(config), "--database", sqlite_url, "serve", "--port", str(free_port()))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "casetrail: integrity.signing_key: not configured; make one with `casetrail key new --out FILE`"]
