@@ -39,7 +39,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     verify.set_defaults(run=run_verify, store=StoreMode.WRITE)
 
     checkpoint = commands.add_parser("checkpoint", parents=[common],
-                                     help="sign the log's size and Merkle root with the configured key")
+                                     help="sign the log's size and Merkle root with the configured key; keep it, write it, publish it")
     checkpoint.add_argument("--out", metavar="FILE", help="where to write it (default checkpoint-SIZE.txt)")
     checkpoint.add_argument("--publish", action="store_true",
                             help=f"also send it to the Kafka topic {CHECKPOINTS_TOPIC} (env CASETRAIL_KAFKA_BOOTSTRAP)")
