@@ -96,6 +96,8 @@ class Integrity(_Strict):
 
     origin: str = Field(default="casetrail", min_length=1, max_length=200, pattern=r"^[^\s+]+$")
     signing_key: str | None = None  # a PEM file made by ``casetrail key new``
+    # ``casetrail serve`` keeps a checkpoint this many seconds apart while the log grows; None: never.
+    checkpoint_every: int | None = Field(default=None, gt=0)
 
 
 class ProcedureStep(_Strict):

@@ -141,3 +141,29 @@ class ViewStore(ViewReader, Protocol):
     def compact(self, tables: Sequence[str]) -> bool:
         """Give back the space of deleted and rewritten rows of ``tables``, so no freed page keeps them;
         False if another process kept it from being done now."""
+
+
+@dataclass(frozen=True)
+class KeptCheckpoint:
+    """A signed checkpoint as the store keeps it: one per log size, the first signing of that size."""
+
+    size: int
+    root: bytes
+    note: str  # the C2SP signed note, exactly as signed
+    verifier_key: str  # the key that signed it, as ``NAME+KEYHASH+KEY``
+    signed_at: datetime
+    made_by: str  # who asked for it: a token's name, the command line, the server's schedule
+
+    @property
+    def origin(self) -> str:
+        return self.note.split("\n", 1)[0]
+
+
+class CheckpointShelf(Protocol):
+    """The signed checkpoints kept beside the log, for the server to serve and a verifier to check against."""
+
+    def keep_checkpoint(self, checkpoint: KeptCheckpoint) -> KeptCheckpoint:
+        """Keep ``checkpoint`` unless one of its size is kept already; returns the one kept of its size."""
+
+    def latest_checkpoint(self) -> KeptCheckpoint | None:
+        """The kept checkpoint of the largest size, or None before the first."""

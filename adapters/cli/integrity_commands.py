@@ -14,24 +14,36 @@ from casetrail.adapters.cli.exit_status import EXIT_FAILED, EXIT_OK
 from casetrail.adapters.cli.output import print_json, say
 from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.config_file import load_config
+from casetrail.adapters.kafka.topics import CHECKPOINTS_TOPIC
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.signing import load_signing_key
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from rich.progress import Progress
+
+# Who a checkpoint made by ``casetrail checkpoint`` is kept as made by, unless ``--by`` says.
+COMMAND_LINE = "casetrail checkpoint"
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     verify = commands.add_parser("verify", parents=[common], help="check the log against its hash chain")
-    verify.add_argument("--checkpoint", metavar="FILE", help="also check that the log extends this signed checkpoint")
+    against = verify.add_mutually_exclusive_group()
+    against.add_argument("--checkpoint", metavar="FILE", help="also check that the log extends this signed checkpoint")
+    against.add_argument("--latest", action="store_true",
+                         help="also check against the latest checkpoint kept in the store (a copy kept elsewhere "
+                              "proves more: see docs/integrity.md)")
     verify.add_argument("--key", metavar="VKEY", help="the verifier key the checkpoint must be signed by "
                                                       "(default: the configured signing key's)")
     verify.add_argument("--json", action="store_true", help="print one JSON document")
     verify.set_defaults(run=run_verify, store=StoreMode.WRITE)
 
     checkpoint = commands.add_parser("checkpoint", parents=[common],
-                                     help="sign the log's size and Merkle root with the configured key")
+                                     help="sign the log's size and Merkle root with the configured key; keep it, write it, publish it")
     checkpoint.add_argument("--out", metavar="FILE", help="where to write it (default checkpoint-SIZE.txt)")
+    checkpoint.add_argument("--publish", action="store_true",
+                            help=f"also send it to the Kafka topic {CHECKPOINTS_TOPIC} (env CASETRAIL_KAFKA_BOOTSTRAP)")
+    checkpoint.add_argument("--by", default=COMMAND_LINE, help=f"who asks for it, as kept with it (default {COMMAND_LINE!r})")
     checkpoint.add_argument("--json", action="store_true", help="print one JSON document")
     checkpoint.set_defaults(run=run_checkpoint, store=StoreMode.WRITE)
 
@@ -64,20 +76,27 @@ def _progress(label: str) -> Progress:
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from casetrail.services.checkpoints import open_note, parse_verifier_key, verifier_key
+    from casetrail.services.checkpoints import Checkpoint, CheckpointError, open_note, parse_verifier_key, verifier_key
+    from casetrail.services.kept_checkpoints import shelf_of
     from casetrail.services.verification import verify_log
 
-    checkpoint = None
-    if args.checkpoint:
+    def trusted_key() -> tuple[str, Ed25519PublicKey]:
         if args.key:
-            name, public = parse_verifier_key(args.key)
-        else:
-            name, private = load_signing_key(settings.config_path)
-            public = private.public_key()
-            args.key = verifier_key(name, public)
-        checkpoint = open_note(Path(args.checkpoint).read_text(encoding="utf-8"), name, public)
+            return parse_verifier_key(args.key)
+        name, private = load_signing_key(settings.config_path)
+        args.key = verifier_key(name, private.public_key())
+        return name, private.public_key()
+
+    note = Path(args.checkpoint).read_text(encoding="utf-8") if args.checkpoint else None
+    key = trusted_key() if args.checkpoint or args.latest else None
     system = bootstrap(settings)
     try:
+        if args.latest:
+            kept = shelf_of(system.ingestion).latest_checkpoint()
+            if kept is None:
+                raise CheckpointError("verify --latest: no checkpoint is kept yet; make one with `casetrail checkpoint`")
+            note = kept.note
+        checkpoint: Checkpoint | None = None if note is None or key is None else open_note(note, *key)
         with _progress("verifying the log") as bar:
             task = bar.add_task("", total=system.ingestion.recorder.max_notification_id() or 0)
             checked, broken = verify_log(system.ingestion.chained_log, lambda count: bar.advance(task, count),
@@ -98,25 +117,36 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
-    from casetrail.services.checkpoints import sign, verifier_key
-    from casetrail.services.verification import log_checkpoint
+    from casetrail.services.kept_checkpoints import sign_and_keep
 
     name, key = load_signing_key(settings.config_path)
     system = bootstrap(settings)
     try:
         with _progress("reading the log") as bar:
             task = bar.add_task("", total=system.ingestion.recorder.max_notification_id() or 0)
-            checkpoint = log_checkpoint(system.ingestion.chained_log, name, lambda count: bar.advance(task, count))
+            kept = sign_and_keep(system.ingestion, name, key, args.by, lambda count: bar.advance(task, count))
     finally:
         system.close()
-    note = sign(checkpoint, name, key)
-    out = Path(args.out or f"checkpoint-{checkpoint.size}.txt")
-    out.write_text(note, encoding="utf-8")
+    out = Path(args.out or f"checkpoint-{kept.size}.txt")
+    out.write_text(kept.note, encoding="utf-8")
+    done = f"checkpoint of {kept.size} events kept in the store and written to {out}"
+    if args.publish:
+        from kafka.errors import KafkaError
+
+        from casetrail.adapters.kafka.checkpoints import publish_checkpoint
+        from casetrail.adapters.kafka.topics import KafkaSettings, broker_problem
+
+        try:
+            publish_checkpoint(KafkaSettings.from_environment(), kept)
+        except KafkaError as error:
+            print(f"casetrail: {broker_problem(error)}; the {done}, but not published", file=sys.stderr)
+            return EXIT_FAILED
+        done += f" and published on {CHECKPOINTS_TOPIC}"
     if args.json:
-        print_json({"origin": checkpoint.origin, "size": checkpoint.size, "root": checkpoint.root.hex(),
-                    "file": str(out), "key": verifier_key(name, key.public_key()), "note": note})
+        print_json({"origin": kept.origin, "size": kept.size, "root": kept.root.hex(), "file": str(out),
+                    "key": kept.verifier_key, "note": kept.note, "published": args.publish})
     else:
-        say(f"checkpoint of {checkpoint.size} events written to {out}")
+        say(done)
     return EXIT_OK
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -68,16 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {first_line(error)}")
     except _loaded("kafka.errors", "KafkaError") as error:
-        from kafka.errors import KafkaTimeoutError
+        from casetrail.adapters.kafka.topics import broker_problem
 
-        from casetrail.adapters.kafka.topics import DEFAULT_BOOTSTRAP, KafkaSettings
-        from casetrail.adapters.storage.outages import first_line
-
-        bootstrap_servers = os.environ.get("CASETRAIL_KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP
-        if isinstance(error, KafkaTimeoutError) and "bootstrap" in str(error).lower():
-            return _fail(f"kafka: no broker answered at {bootstrap_servers} within "
-                         f"{KafkaSettings.bootstrap_timeout_ms / 1000:g} s")
-        return _fail(f"kafka: cannot use {bootstrap_servers}: {first_line(error)}")
+        return _fail(broker_problem(error))
     except OSError as error:
         return _fail(f"{error.filename or 'input'}: {error.strerror or error}")
     except KeyboardInterrupt:

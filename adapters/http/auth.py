@@ -36,6 +36,9 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/reports/{name}"): _CASE_READERS,
     ("GET", "/v1/rejects"): frozenset({"auditor", "admin"}),
     ("GET", "/v1/cases/{case}/evidence-pack"): frozenset({"auditor", "admin"}),
+    ("POST", "/v1/checkpoints"): frozenset({"admin"}),
+    # A checkpoint names the log, its size and a hash: nothing personal, and the more copies kept, the better.
+    ("GET", "/v1/checkpoints/latest"): _CASE_READERS,
     ("POST", "/v1/cases/{case}/factors/{code}/confirm"): frozenset({"lead"}),
     ("POST", "/v1/cases/{case}/factors/{code}/reject"): frozenset({"lead"}),
     ("POST", "/v1/cases/{case}/factors"): frozenset({"lead"}),

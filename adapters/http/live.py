@@ -19,6 +19,8 @@ from typing import TypeVar
 import structlog
 
 from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.config_file import load_config
+from casetrail.adapters.http.checkpoint_schedule import CheckpointSchedule
 from casetrail.adapters.reading import Reader, open_reader
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.outages import FIRST_BACKOFF_S, first_line, next_backoff
@@ -36,6 +38,8 @@ KEPT_READERS = 8
 
 class LiveSystem:
     def __init__(self, settings: Settings, idle_wait_s: float = IDLE_WAIT_S) -> None:
+        every = load_config(settings.config_path).integrity.checkpoint_every
+        self._checkpoints = CheckpointSchedule(settings, every) if every else None
         self.system = bootstrap(settings)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -46,6 +50,8 @@ class LiveSystem:
 
     def start(self) -> None:
         self._thread.start()
+        if self._checkpoints is not None:
+            self._checkpoints.start()
 
     def using(self, work: Callable[[System], T]) -> T:
         """Do ``work`` with the whole system, one request or the follower at a time: for writes."""
@@ -108,4 +114,6 @@ class LiveSystem:
             self._thread.join()
         while not self._readers.empty():
             self._readers.get_nowait().close()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self.system.close()

@@ -43,9 +43,13 @@ def _port(text: str) -> int:
 def run_serve(args: argparse.Namespace, settings: Any) -> int:
     import uvicorn
 
+    from casetrail.adapters.config_file import load_config
     from casetrail.adapters.http.app import create_app
     from casetrail.adapters.http.auth import load_api_settings
+    from casetrail.adapters.signing import load_signing_key
 
+    if load_config(settings.config_path).integrity.checkpoint_every:
+        load_signing_key(settings.config_path)  # a scheduled checkpoint's missing key is one line, before serving
     app = create_app(settings, load_api_settings(settings.config_path))
     # uvicorn answers SIGTERM and SIGINT by refusing new connections, letting the requests in
     # flight finish, then running the application's shutdown (the views' follower stops, stores

@@ -13,6 +13,8 @@ log = structlog.get_logger("casetrail.kafka")
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 DEFAULT_PARTITIONS = 3
+# Where ``casetrail checkpoint --publish`` sends each signed checkpoint, keyed by the log's origin.
+CHECKPOINTS_TOPIC = "casetrail.checkpoints"
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,15 @@ def ensure_topics(kafka: KafkaSettings, topics: Sequence[str]) -> None:
                 pass  # another process made it meanwhile
     finally:
         admin.close()
+
+
+def broker_problem(error: BaseException) -> str:
+    """The one line that says why the cluster of CASETRAIL_KAFKA_BOOTSTRAP could not be used."""
+    from kafka.errors import KafkaTimeoutError
+
+    from casetrail.adapters.storage.outages import first_line
+
+    bootstrap_servers = KafkaSettings.from_environment().bootstrap
+    if isinstance(error, KafkaTimeoutError) and "bootstrap" in str(error).lower():
+        return f"kafka: no broker answered at {bootstrap_servers} within {KafkaSettings.bootstrap_timeout_ms / 1000:g} s"
+    return f"kafka: cannot use {bootstrap_servers}: {first_line(error)}"

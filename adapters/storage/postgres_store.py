@@ -24,7 +24,7 @@ from casetrail.adapters.storage import party_keys
 from casetrail.adapters.storage.party_keys import PartyKeyTable
 from casetrail.services.chain import GENESIS, LoggedEvent, as_logged, links
 from casetrail.services.limits import MAX_PAGE_BYTES
-from casetrail.services.ports import AcceptedInput, Erasure, Key, LedgerTransaction, RejectedInput
+from casetrail.services.ports import AcceptedInput, Erasure, KeptCheckpoint, Key, LedgerTransaction, RejectedInput
 
 # As the library retries its reads and writes: a pooled connection the server closed after
 # the pool's check fails the attempt, and the next one takes a fresh connection.
@@ -48,6 +48,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self.inbound_table = SQL("{}.casetrail_inbound").format(schema)
         self.rejects_table = SQL("{}.casetrail_rejects").format(schema)
         self.chain_table = SQL("{}.casetrail_chain").format(schema)
+        self.checkpoints_table = SQL("{}.casetrail_checkpoints").format(schema)
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} ("
@@ -63,6 +64,9 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             ).format(self.rejects_table),
             SQL("CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, link bytea NOT NULL)").format(
                 self.chain_table),
+            SQL("CREATE TABLE IF NOT EXISTS {} (size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL, "
+                "verifier_key text NOT NULL, signed_at timestamptz NOT NULL, made_by text NOT NULL)").format(
+                self.checkpoints_table),
         ]
 
         self.events_table = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
@@ -188,6 +192,22 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self._chain_up(curs, stored_events)
 
     @retry_on_lost_connection
+    def keep_checkpoint(self, checkpoint: KeptCheckpoint) -> KeptCheckpoint:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (size) DO NOTHING").format(
+                self.checkpoints_table), (checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.verifier_key,
+                                          checkpoint.signed_at, checkpoint.made_by))
+            curs.execute(SQL("SELECT * FROM {} WHERE size = %s").format(self.checkpoints_table), (checkpoint.size,))
+            return _kept_checkpoint(curs.fetchone())
+
+    @retry_on_lost_connection
+    def latest_checkpoint(self) -> KeptCheckpoint | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT * FROM {} ORDER BY size DESC LIMIT 1").format(self.checkpoints_table))
+            row = curs.fetchone()
+            return None if row is None else _kept_checkpoint(row)
+
+    @retry_on_lost_connection
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         if not keys:
             return {}
@@ -289,6 +309,12 @@ def copy_rows(curs: Cursor[DictRow], table: Composable, columns: Sequence[str], 
         copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
+
+
+def _kept_checkpoint(row: DictRow | None) -> KeptCheckpoint:
+    assert row is not None  # asked for by the size just kept
+    return KeptCheckpoint(row["size"], bytes(row["root"]), row["note"], row["verifier_key"], row["signed_at"],
+                          row["made_by"])
 
 
 class _Locked:

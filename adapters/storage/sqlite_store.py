@@ -22,7 +22,7 @@ from casetrail.adapters.storage import party_keys
 from casetrail.adapters.storage.party_keys import PartyKeyTable
 from casetrail.services.chain import GENESIS, LoggedEvent, as_logged, links
 from casetrail.services.limits import MAX_PAGE_BYTES
-from casetrail.services.ports import AcceptedInput, Erasure, Key, LedgerTransaction, RejectedInput
+from casetrail.services.ports import AcceptedInput, Erasure, KeptCheckpoint, Key, LedgerTransaction, RejectedInput
 
 LOOKUP_CHUNK = 400
 # Events read at a time to chain them (a log written before the chain is chained by its next write).
@@ -100,6 +100,8 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             "raw_hash TEXT NOT NULL, UNIQUE (raw_hash, reason))",
             "CREATE TABLE IF NOT EXISTS casetrail_chain (position INTEGER PRIMARY KEY, link BLOB NOT NULL)",
             party_keys.create_statement(party_keys.TABLE),
+            "CREATE TABLE IF NOT EXISTS casetrail_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, "
+            "note TEXT NOT NULL, verifier_key TEXT NOT NULL, signed_at TEXT NOT NULL, made_by TEXT NOT NULL)",
         ]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
@@ -167,6 +169,20 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             c.execute("SELECT position, link FROM casetrail_chain WHERE position > ? ORDER BY position LIMIT ?",
                       [after, limit])
             return [(row[0], bytes(row[1])) for row in c.fetchall()]
+
+    def keep_checkpoint(self, checkpoint: KeptCheckpoint) -> KeptCheckpoint:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT INTO casetrail_checkpoints VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (size) DO NOTHING",
+                      [checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.verifier_key,
+                       checkpoint.signed_at.isoformat(), checkpoint.made_by])
+            c.execute(f"{_KEPT_CHECKPOINT} WHERE size = ?", [checkpoint.size])
+            return _kept_checkpoint(c.fetchone())
+
+    def latest_checkpoint(self) -> KeptCheckpoint | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"{_KEPT_CHECKPOINT} ORDER BY size DESC LIMIT 1")
+            row = c.fetchone()
+            return None if row is None else _kept_checkpoint(row)
 
     def stored_hashes(self, keys: Sequence[Key]) -> dict[Key, str]:
         with self.datastore.transaction(commit=False) as c:
@@ -250,6 +266,13 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT type, count(*) FROM casetrail_inbound GROUP BY type ORDER BY type")
             return {row[0]: row[1] for row in c.fetchall()}
+
+
+_KEPT_CHECKPOINT = "SELECT size, root, note, verifier_key, signed_at, made_by FROM casetrail_checkpoints"
+
+
+def _kept_checkpoint(row: Any) -> KeptCheckpoint:
+    return KeptCheckpoint(row[0], bytes(row[1]), row[2], row[3], datetime.fromisoformat(row[4]), row[5])
 
 
 class _Locked:

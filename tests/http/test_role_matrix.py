@@ -27,6 +27,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "reopen": {"reason": "the guest wrote again"},
     "close": {},
     "erase": {"reason": "erasure request R-77"},
+    "checkpoints": {},
 }
 
 
