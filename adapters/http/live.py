@@ -3,8 +3,8 @@
 Reads only query the views; they never catch them up. A follower thread does,
 polling the log, so that events stored by any writer (this server, a
 ``casetrail ingest`` beside it, a consumer) reach the cases and reports a
-moment later. The system's connections are shared, so one lock serialises
-every write and the follower. Reads go around it: each takes a read-only
+moment later. A writer's NOTIFY wakes it on PostgreSQL (``log_signal``). The system's
+connections are shared, so one lock serialises every write and the follower. Reads go around it: each takes a read-only
 connection of its own from a small pool (``adapters.reading``), so a case or a
 report never waits for a batch being written or the views catching up.
 """
@@ -21,6 +21,7 @@ import structlog
 from casetrail.adapters.bootstrap import System, bootstrap
 from casetrail.adapters.config_file import load_config
 from casetrail.adapters.http.checkpoint_schedule import CheckpointSchedule
+from casetrail.adapters.http.log_signal import LogSignal
 from casetrail.adapters.reading import Reader, open_reader
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.outages import FIRST_BACKOFF_S, first_line, next_backoff
@@ -46,6 +47,8 @@ class LiveSystem:
         self._idle_wait_s = idle_wait_s
         self._thread = threading.Thread(target=self._follow, name="casetrail-views", daemon=True)
         self._settings = settings
+        self._signal = LogSignal(settings.database_url, getattr(self.system.ingestion.recorder, "channel_name", None),
+                                 self._stop)
         self._readers: queue.LifoQueue[Reader] = queue.LifoQueue()
 
     def start(self) -> None:
@@ -106,12 +109,13 @@ class LiveSystem:
                 continue
             delay = FIRST_BACKOFF_S
             if not applied:
-                self._stop.wait(self._idle_wait_s)
+                self._signal.wait(self._idle_wait_s)
 
     def close(self) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        self._signal.close()
         while not self._readers.empty():
             self._readers.get_nowait().close()
         if self._checkpoints is not None:
