@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-if TYPE_CHECKING:  # a read that meets nothing sealed does without the domain's models
+if TYPE_CHECKING:  # a read that meets nothing sealed does without the domain's models and the cipher
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     from casetrail.domain.catalogue import EventType
 
 # Inbound text holds no C0 control character, so no input can look sealed.
@@ -57,23 +59,28 @@ def _bound(party: str, field: str) -> bytes:
     return f"{party}\x1f{field}".encode()
 
 
-def seal(text: str, party: str, field: str, key: bytes) -> str:
+@lru_cache(maxsize=4096)
+def _cipher(key: bytes) -> AESGCM:
+    # Made once per key: a party's events come in runs, and making one costs as much as a seal.
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+    return AESGCM(key)
+
+
+def seal(text: str, party: str, field: str, key: bytes) -> str:
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, text.encode(), _bound(party, field))
+    sealed = _cipher(key).encrypt(nonce, text.encode(), _bound(party, field))
     return SEALED + base64.b64encode(nonce + sealed).decode()
 
 
 def unseal(value: str, party: str, field: str, key: bytes | None) -> str:
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if key is None:
         return ERASED
     try:
         raw = base64.b64decode(value[len(SEALED):], validate=True)
-        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _bound(party, field)).decode()
+        return _cipher(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _bound(party, field)).decode()
     except (InvalidTag, ValueError):
         return UNREADABLE
 
