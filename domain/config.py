@@ -10,7 +10,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from casetrail.domain.errors import UnknownEscalationLevel
 from casetrail.domain.escalation import DEFAULT_LEVELS
@@ -119,6 +119,46 @@ class Procedure(_Strict):
         return trigger
 
 
+class ZendeskImport(_Strict):
+    """How ``casetrail import zendesk`` names what Zendesk numbers (docs/helpdesks.md)."""
+
+    source: str = "helpdesk:zendesk"
+    case_prefix: str = "ZD-"
+    # A ticket's category is the first of its tags listed here; a ticket with none is ``other``.
+    tags: dict[str, str] = Field(default_factory=dict)
+    groups: dict[str, str] = Field(default_factory=dict)  # group id → department
+    users: dict[str, str] = Field(default_factory=dict)  # requester's user id → party ref
+
+
+class NetSuiteImport(_Strict):
+    """How ``casetrail import netsuite`` names what NetSuite numbers (docs/helpdesks.md)."""
+
+    source: str = "helpdesk:netsuite"
+    case_prefix: str = "NS-"
+    categories: dict[str, str] = Field(default_factory=dict)  # NetSuite case category → category
+    companies: dict[str, str] = Field(default_factory=dict)  # company id → party ref
+    employees: dict[str, str] = Field(default_factory=dict)  # employee id → department
+    department: str = "customer_service"  # of an employee not listed, and of the case before it is assigned
+    escalation_level: str = "supervisor"  # what an escalation to an employee counts as
+
+
+class MailboxImport(_Strict):
+    """How ``casetrail import mailbox`` tells the desk's messages from its parties' (docs/helpdesks.md)."""
+
+    source: str = "mail:mailbox"
+    department: str = "customer_service"
+    desk_addresses: list[str] = Field(default_factory=list)  # the desk's own: mail from them is outbound
+    # Other departments' addresses: the desk forwarding a thread to one transfers the contact.
+    departments: dict[str, str] = Field(default_factory=dict)
+    parties: dict[str, str] = Field(default_factory=dict)  # address → party ref; others are hashed
+
+
+class Helpdesks(_Strict):
+    zendesk: ZendeskImport = Field(default_factory=ZendeskImport)
+    netsuite: NetSuiteImport = Field(default_factory=NetSuiteImport)
+    mailbox: MailboxImport = Field(default_factory=MailboxImport)
+
+
 def _default_procedures() -> dict[str, Procedure]:
     return {
         "phone_booking": Procedure(
@@ -141,6 +181,20 @@ class Config(_Strict):
     # a case's effort names the highest it reached.
     escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1)
     integrity: Integrity = Field(default_factory=Integrity)
+    helpdesks: Helpdesks = Field(default_factory=Helpdesks)
+
+    @model_validator(mode="after")
+    def _helpdesk_categories_are_configured(self) -> Config:
+        mapped = {"helpdesks.zendesk.tags": self.helpdesks.zendesk.tags,
+                  "helpdesks.netsuite.categories": self.helpdesks.netsuite.categories}
+        for table, mapping in mapped.items():
+            for name, category in mapping.items():
+                if category not in self.categories:
+                    raise ValueError(f"{table}: {name!r} maps to {category!r}, which is not a configured category")
+        if self.helpdesks.netsuite.escalation_level not in self.escalation_levels:
+            raise ValueError(f"helpdesks.netsuite.escalation_level: {self.helpdesks.netsuite.escalation_level!r} "
+                             "is not a configured escalation level")
+        return self
 
     def check_escalation_level(self, level: str) -> None:
         """Every entrance asks here: the log is immutable, and a level no one configured must never reach it."""
