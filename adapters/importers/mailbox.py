@@ -28,7 +28,6 @@ from casetrail.adapters.importers.helpdesk import (
     party_of_address,
 )
 from casetrail.domain.config import MailboxImport
-from casetrail.domain.values import MAX_REF
 
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _REPLY = re.compile(r"^\s*((re|aw|sv|fwd?|fw|tr|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -92,9 +91,12 @@ def read_mail(path: str) -> tuple[list[Mail], list[Told]]:
     return mails, refused
 
 
+KEPT_HEADERS = frozenset({"message-id", "date", "subject", "in-reply-to", "references"})
+
+
 def _headers(message: Message) -> str:
-    """The headers alone, to keep with a refused message: never its body."""
-    return "".join(f"{key}: {value}\n" for key, value in message.items())
+    """What is kept of a refused message: the headers that name no one, never its body."""
+    return "".join(f"{key}: {value}\n" for key, value in message.items() if key.lower() in KEPT_HEADERS)
 
 
 def _mail(number: int, message: Message) -> Mail:
@@ -124,17 +126,18 @@ def _ids(header: object) -> list[str]:
 
 
 def threads(mails: list[Mail]) -> dict[str, list[Mail]]:
-    """Messages by thread, each oldest first. A thread is named by its first message's id, as
-    ``References`` lists it first; a reply without them follows ``In-Reply-To`` through the file."""
+    """Messages by thread, each oldest first. A thread is named by its first message's id: the first
+    of ``References`` (else ``In-Reply-To``), followed through the file while it names a message there."""
     by_id = {mail.message_id: mail for mail in mails}
 
     def root(mail: Mail, seen: frozenset[str] = frozenset()) -> str:
-        if mail.references:
-            return mail.references[0]
-        parent = by_id.get(mail.in_reply_to or "")
-        if parent is not None and parent.message_id not in seen:
-            return root(parent, seen | {mail.message_id})
-        return mail.in_reply_to or mail.message_id
+        parent = mail.references[0] if mail.references else mail.in_reply_to
+        if parent is None:
+            return mail.message_id
+        found = by_id.get(parent)
+        if found is None or found.message_id in seen or found is mail:
+            return parent
+        return root(found, seen | {mail.message_id})
 
     grouped: dict[str, list[Mail]] = {}
     for mail in mails:
@@ -147,7 +150,8 @@ def contact_ref(thread: str) -> str:
 
 
 def event_id(message_id: str) -> str:
-    return message_id if len(message_id) <= MAX_REF else "sha256:" + hashlib.sha256(message_id.encode()).hexdigest()
+    """A message's event id: a hash of its Message-ID, which often names the sender's host or more."""
+    return "message-" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
 
 
 def tell(mails: list[Mail], config: MailboxImport, known: Known, tally: Tally, name: str) -> Iterator[Told]:
