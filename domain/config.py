@@ -10,7 +10,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
 from casetrail.domain.errors import UnknownEscalationLevel
 from casetrail.domain.escalation import DEFAULT_LEVELS
@@ -183,18 +183,19 @@ class Config(_Strict):
     integrity: Integrity = Field(default_factory=Integrity)
     helpdesks: Helpdesks = Field(default_factory=Helpdesks)
 
-    @model_validator(mode="after")
-    def _helpdesk_categories_are_configured(self) -> Config:
-        mapped = {"helpdesks.zendesk.tags": self.helpdesks.zendesk.tags,
-                  "helpdesks.netsuite.categories": self.helpdesks.netsuite.categories}
+    @field_validator("helpdesks")
+    @classmethod
+    def _helpdesks_name_configured_values(cls, helpdesks: Helpdesks, info: ValidationInfo) -> Helpdesks:
+        categories, levels = info.data.get("categories", []), info.data.get("escalation_levels", [])
+        mapped = {"zendesk.tags": helpdesks.zendesk.tags, "netsuite.categories": helpdesks.netsuite.categories}
         for table, mapping in mapped.items():
             for name, category in mapping.items():
-                if category not in self.categories:
+                if category not in categories:
                     raise ValueError(f"{table}: {name!r} maps to {category!r}, which is not a configured category")
-        if self.helpdesks.netsuite.escalation_level not in self.escalation_levels:
-            raise ValueError(f"helpdesks.netsuite.escalation_level: {self.helpdesks.netsuite.escalation_level!r} "
+        if helpdesks.netsuite.escalation_level not in levels:
+            raise ValueError(f"netsuite.escalation_level: {helpdesks.netsuite.escalation_level!r} "
                              "is not a configured escalation level")
-        return self
+        return helpdesks
 
     def check_escalation_level(self, level: str) -> None:
         """Every entrance asks here: the log is immutable, and a level no one configured must never reach it."""

@@ -297,3 +297,12 @@ def test_the_member_service_month_retold_through_the_importers_gives_the_same_to
     emailed = report(database_url, "MS-1041")
     assert [e["summary"] for e in emailed["timeline"] if e["type"] == "contact.started"] == [
         "inbound email contact mail-" + _thread("MS-1041-c@members.example") + " from member-210: website"]
+
+
+def test_a_helpdesk_map_to_a_category_no_one_configured_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "desk.toml"
+    config.write_text('[helpdesks.zendesk]\ntags = { "loyalty-points" = "loyality" }\n')
+    code, _, stderr = run(sqlite_url, "import", "zendesk", str(DATA / "zendesk-audits.json"), config=config)
+    assert code == 1
+    assert stderr.strip() == (f"casetrail: config {config}: helpdesks: zendesk.tags: 'loyalty-points' maps to "
+                              "'loyality', which is not a configured category")

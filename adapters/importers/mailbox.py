@@ -165,6 +165,9 @@ def tell(mails: list[Mail], config: MailboxImport, known: Known, tally: Tally, n
         first = thread[0]
         for mail in thread:
             where = f"{name}: record {mail.number} ({mail.message_id})"
+            if mail is first and mail.sender in ours and all(r in ours for r in mail.recipients):
+                tally.skip("threads among the desk's own addresses")
+                break
             if mail is first and started.get(ref, event_id(mail.message_id)) == event_id(mail.message_id):
                 yield Told(where, [_started(mail, ref, config, ours)])
             elif mail is first:
@@ -181,8 +184,8 @@ def tell(mails: list[Mail], config: MailboxImport, known: Known, tally: Tally, n
 def _started(mail: Mail, ref: str, config: MailboxImport, ours: set[str]) -> Event:
     outbound = mail.sender in ours
     if outbound:
-        others = [r for r in mail.recipients if r not in ours]
-        party = party_of_address(others[0], config.parties) if others else "party:unknown"
+        others = [r for r in mail.recipients if r not in ours]  # one at least: see tell
+        party = party_of_address(others[0], config.parties)
     else:
         party = party_of_address(mail.sender, config.parties)
     return cloud_event(config.source, event_id(mail.message_id), "contact.started", mail.at, {
