@@ -11,6 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import mailbox
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -306,3 +310,28 @@ def test_a_helpdesk_map_to_a_category_no_one_configured_is_refused(sqlite_url: s
     assert code == 1
     assert stderr.strip() == (f"casetrail: config {config}: helpdesks: zendesk.tags: 'loyalty-points' maps to "
                               "'loyality', which is not a configured category")
+
+
+def test_an_import_shows_its_progress_at_a_terminal_and_only_there(sqlite_url: str) -> None:
+    export = MONTH / "zendesk-ticket-events.json"
+    args = [sys.executable, "-m", "casetrail", "--database", sqlite_url, "--config", str(MONTH / "member-desk.toml"),
+            "import", "zendesk", str(export)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
+    terminal, attached = pty.openpty()
+    running = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=attached, env=env)
+    os.close(attached)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the terminal closes with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert running.wait(timeout=120) == 0
+    assert running.stdout is not None and running.stdout.read().startswith(b"51 records, 94 events")
+    assert b"reading zendesk-ticket-events.json" in shown and b"storing events" in shown and b"/94" in shown
+    piped = casetrail("--database", sqlite_url, "--config", str(MONTH / "member-desk.toml"), "import", "zendesk",
+                      str(export))
+    assert piped.returncode == 0 and piped.stderr == ""

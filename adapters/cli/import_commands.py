@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
-    importer = commands.add_parser("import", parents=[common], help="import a known data set")
+    importer = commands.add_parser("import", parents=[common], help="import a known data set or a helpdesk's export")
     data_sets = importer.add_subparsers(title="data sets", required=True, metavar="DATA_SET")
     hotel = data_sets.add_parser("hotel-bookings", parents=[common],
                                  help="the Hotel Booking Demand data set (CSV, or CSV in gzip)")
@@ -108,7 +108,7 @@ def run_helpdesk(args: argparse.Namespace, settings: Settings) -> int:
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
                   disable=not sys.stderr.isatty()) as bar:
-        bar.add_task(f"reading {name}", total=None)
+        reading = bar.add_task(f"reading {name}", total=None)
         if args.helpdesk == "zendesk":
             audits = zendesk.read_audits(args.path)
             tally.records = len(audits)
@@ -118,6 +118,7 @@ def run_helpdesk(args: argparse.Namespace, settings: Settings) -> int:
         else:
             mails, unreadable = mailbox.read_mail(args.path)
             tally.records = len(mails) + len(unreadable)
+        bar.update(reading, total=1, completed=1)
         system = bootstrap(settings)
         try:
             known = helpdesk.StoredKnown(system.cases, system.ingestion.ledger)

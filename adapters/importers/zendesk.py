@@ -219,7 +219,8 @@ def tell(audits: list[Audit], config: ZendeskImport, known: Known, tally: Tally,
     by_ticket: dict[str, list[Audit]] = {}
     for audit in audits:
         if audit.ticket_id == "?":
-            yield Told(f"{name}: record {audit.number}", refused=audit.refused)
+            named = f" (audit {audit.audit_id})" if audit.audit_id != "?" else ""
+            yield Told(f"{name}: record {audit.number}{named}", refused=audit.refused)
         else:
             by_ticket.setdefault(audit.ticket_id, []).append(audit)
     for ticket_id, updates in by_ticket.items():
