@@ -182,7 +182,8 @@ def test_importing_an_export_again_or_an_overlapping_one_changes_nothing(databas
                       {"id": 2061, "via": {"channel": "email", "source": {"from": {}, "to": {}, "rel": None}},
                        "type": "Comment", "author_id": 501, "public": True, "body": "Still missing.",
                        "event_type": "Comment"},
-                      {"id": 2062, "via": "Mail", "status": "open", "previous_value": "solved", "event_type": "Change"}]})
+                      {"id": 2062, "via": "Mail", "status": "open", "previous_value": "solved",
+                       "event_type": "Change"}]})
     overlapping = tmp_path / "ticket_events-later.json"
     overlapping.write_text(json.dumps({"ticket_events": later, "end_of_stream": True}))
     told = imported(database_url, "zendesk", overlapping)
@@ -227,6 +228,17 @@ def test_a_broken_file_names_its_first_bad_record_and_keeps_the_valid_ones(datab
     code, rejects, _ = run(database_url, "rejects", "--json")
     assert [r["reason"] for r in rejects] == [reason]
     assert json.loads(rejects[0]["raw"]) == {"id": 3303, "type": "Foo", "value": "something new"}
+
+    # Told ticket by ticket, named in file order: ticket 101 comes first, its bad update last.
+    export = json.loads((DATA / "zendesk-ticket-events.json").read_text())
+    export["ticket_events"][4]["child_events"].append({"id": 1, "event_type": "Bar"})
+    export["ticket_events"][1]["child_events"].append({"id": 2, "event_type": "Baz"})
+    two_bad = tmp_path / "ticket_events.json"
+    two_bad.write_text(json.dumps(export))
+    code, _, stderr = run(database_url, "import", "zendesk", str(two_bad))
+    assert code == 1
+    assert ("casetrail: ticket_events.json: record 2 (audit 2005001): child_events[6].event_type 'Baz' is not a "
+            "Zendesk audit event type this import knows (2 refused in all)") in stderr
 
     cases = json.loads((DATA / "netsuite-supportcases.json").read_text())
     del cases["items"][1]["caseNumber"]

@@ -38,6 +38,7 @@ class Told:
     """One record of an export, as events; or the parts of it that could not be told, with why."""
 
     where: str  # "tickets.json: record 3 (audit 123)"
+    number: int  # the record's place in the file: the first refused is named by it
     events: list[Event] = field(default_factory=list)
     refused: list[tuple[str, bytes]] = field(default_factory=list)  # (reason, the part's bytes)
     # Ids of events the export can time only by when it saw them: once one is stored, the first
@@ -53,6 +54,7 @@ class Tally:
     events: int = 0
     refused: int = 0
     first_refusal: str | None = None
+    first_refused_number: int = 0
     seen_before: int = 0  # facts timed by the export that saw them, already stored by an earlier one
     not_recorded: dict[str, int] = field(default_factory=dict)
 
@@ -133,7 +135,8 @@ def raw_inputs(told: Iterable[Told], entrance: str, tally: Tally, known: Known) 
     for record in told:
         for reason, raw in record.refused:
             tally.refused += 1
-            tally.first_refusal = tally.first_refusal or f"{record.where}: {reason}"
+            if tally.first_refusal is None or record.number < tally.first_refused_number:
+                tally.first_refusal, tally.first_refused_number = f"{record.where}: {reason}", record.number
             yield RawInput(raw, f"{entrance}:{record.where}", refusal=f"{record.where}: {reason}")
         kept = record.events
         if record.first_seen:

@@ -85,7 +85,8 @@ def read_mail(path: str) -> tuple[list[Mail], list[Told]]:
                 mails.append(mail)
             else:
                 where = f"{name}: record {number}" + (f" ({message['Message-ID']})" if message["Message-ID"] else "")
-                refused.append(Told(where, refused=[(reason or "unreadable", bytes(_headers(message), "utf-8"))]))
+                kept = _headers(message).encode()
+                refused.append(Told(where, number, refused=[(reason or "unreadable", kept)]))
     finally:
         box.close()
     return mails, refused
@@ -169,14 +170,14 @@ def tell(mails: list[Mail], config: MailboxImport, known: Known, tally: Tally, n
                 tally.skip("threads among the desk's own addresses")
                 break
             if mail is first and started.get(ref, event_id(mail.message_id)) == event_id(mail.message_id):
-                yield Told(where, [_started(mail, ref, config, ours)])
+                yield Told(where, mail.number, [_started(mail, ref, config, ours)])
             elif mail is first:
                 tally.skip("first messages of threads started by an earlier import")
             elif mail.sender in ours and mail.forward and any(r in departments for r in mail.recipients):
                 to = next(departments[r] for r in mail.recipients if r in departments)
-                yield Told(where, [cloud_event(config.source, event_id(mail.message_id), "contact.transferred",
-                                               mail.at, {"contact_ref": ref, "to_department": to,
-                                                         "reason": "forwarded"}, department=config.department)])
+                yield Told(where, mail.number, [cloud_event(
+                    config.source, event_id(mail.message_id), "contact.transferred", mail.at,
+                    {"contact_ref": ref, "to_department": to, "reason": "forwarded"}, department=config.department)])
             else:
                 tally.skip("replies within a thread")
 

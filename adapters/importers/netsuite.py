@@ -82,9 +82,9 @@ def tell(records: list[Record], config: NetSuiteImport, tally: Tally, name: str)
         where = f"{name}: record {record.number} ({label})"
         try:
             case = _Case(config, raw, tally)
-            yield Told(where, case.events(), first_seen=case.first_seen)
+            yield Told(where, record.number, case.events(), first_seen=case.first_seen)
         except Refused as error:
-            yield Told(where, refused=[(str(error), record_bytes(raw))])
+            yield Told(where, record.number, refused=[(str(error), record_bytes(raw))])
 
 
 class _Case:

@@ -220,7 +220,7 @@ def tell(audits: list[Audit], config: ZendeskImport, known: Known, tally: Tally,
     for audit in audits:
         if audit.ticket_id == "?":
             named = f" (audit {audit.audit_id})" if audit.audit_id != "?" else ""
-            yield Told(f"{name}: record {audit.number}{named}", refused=audit.refused)
+            yield Told(f"{name}: record {audit.number}{named}", audit.number, refused=audit.refused)
         else:
             by_ticket.setdefault(audit.ticket_id, []).append(audit)
     for ticket_id, updates in by_ticket.items():
@@ -228,7 +228,7 @@ def tell(audits: list[Audit], config: ZendeskImport, known: Known, tally: Tally,
             for merged in audit.merged:
                 # The merged ticket's resolution is the merge; its own closing, at the same moment,
                 # is in its history, and is handed on after this so that the ticket ends closed.
-                yield Told(f"{name}: record {audit.number} (audit {audit.audit_id})", [cloud_event(
+                yield Told(f"{name}: record {audit.number} (audit {audit.audit_id})", audit.number, [cloud_event(
                     config.source, f"{audit.audit_id}-merged-{merged}", "case.resolved", audit.at,
                     {"case_ref": config.case_prefix + merged,
                      "resolution": f"merged into {config.case_prefix}{ticket_id}"}, actor=_actor(audit.author))])
@@ -237,7 +237,8 @@ def tell(audits: list[Audit], config: ZendeskImport, known: Known, tally: Tally,
         ticket = _ticket_before(config.case_prefix + ticket_id, updates[0], known)
         teller = _Teller(config, ticket, tally)
         for audit in updates:
-            yield Told(f"{name}: record {audit.number} (audit {audit.audit_id})", teller.audit(audit), audit.refused)
+            yield Told(f"{name}: record {audit.number} (audit {audit.audit_id})", audit.number, teller.audit(audit),
+                       audit.refused)
 
 
 def _ticket_before(case_ref: str, first: Audit, known: Known) -> Ticket:
