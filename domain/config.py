@@ -127,6 +127,7 @@ class ZendeskImport(_Strict):
     # A ticket's category is the first of its tags listed here; a ticket with none is ``other``.
     tags: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, str] = Field(default_factory=dict)  # group id → department
+    department: str = "customer_service"  # of a ticket no group holds
     users: dict[str, str] = Field(default_factory=dict)  # requester's user id → party ref
 
 

@@ -298,7 +298,7 @@ class _Teller:
     def _event(self, audit: Audit, child: Child, kind: str, data: dict[str, Any], suffix: str = "") -> Event:
         return cloud_event(self.config.source, f"{audit.audit_id}-{child.event_id}{suffix}", kind, audit.at,
                            {"case_ref": self.ticket.case_ref, **data}, actor=_actor(child.author or audit.author),
-                           department=self.ticket.department)
+                           department=self.ticket.department or self.config.department)
 
     def _open(self, audit: Audit, creates: list[Child]) -> list[Event]:
         ticket, values = self.ticket, {name: value for c in creates for name, (value, _) in c.fields.items()}
@@ -316,9 +316,8 @@ class _Teller:
             "summary": subject if isinstance(subject, str) and subject.strip() else f"Zendesk ticket {number}",
             "priority": PRIORITIES.get(str(values.get("priority")), "normal")})]
         if ticket.department is not None or ticket.agent is not None:
-            events.append(self._event(audit, creates[0], "case.assigned",
-                                      {"department": ticket.department or "customer_service", "agent": ticket.agent},
-                                      "-assigned"))
+            assigned = {"department": ticket.department or self.config.department, "agent": ticket.agent}
+            events.append(self._event(audit, creates[0], "case.assigned", assigned, "-assigned"))
         if ticket.status in ENDED:
             events.append(self._status(audit, creates[0], ticket.status))
         elif ticket.status in WAITING:
@@ -340,19 +339,20 @@ class _Teller:
         if name == "group_id":
             left, ticket.department = ticket.department, self._department(value)
             events = [self._event(audit, child, "case.assigned",
-                                  {"department": ticket.department or "customer_service", "agent": ticket.agent})]
+                                  {"department": ticket.department or self.config.department, "agent": ticket.agent})]
             if left is not None and ticket.department != left and ticket.contact is not None:
                 # A change of group hands the requester's conversation to another department.
                 events.append(cloud_event(self.config.source, f"{audit.audit_id}-{child.event_id}-transfer",
                                           "contact.transferred", audit.at,
-                                          {"contact_ref": ticket.contact, "to_department": ticket.department,
+                                          {"contact_ref": ticket.contact,
+                                           "to_department": ticket.department or self.config.department,
                                            "reason": "group changed"},
                                           actor=_actor(child.author or audit.author), department=left))
             return events
         if name == "assignee_id":
             ticket.agent = _actor(_user(value))
             return [self._event(audit, child, "case.assigned",
-                                {"department": ticket.department or "customer_service", "agent": ticket.agent})]
+                                {"department": ticket.department or self.config.department, "agent": ticket.agent})]
         if name == "tags":
             category = self._category(value)
             if category != ticket.category:
