@@ -123,11 +123,10 @@ def shown(value: Any, limit: int = 80) -> str:
 
 
 def party_of_address(address: str, parties: dict[str, str]) -> str:
-    """A party ref for an e-mail address: the configured one, or a hash. The address itself
-    is personal data and is never a ref."""
+    """A party ref for an e-mail address: the configured one (``parties`` keyed by lowercased
+    address), or a hash. The address itself is personal data and is never a ref."""
     address = address.strip().lower()
-    mapped = {k.lower(): v for k, v in parties.items()}.get(address)
-    return mapped or "party:" + hashlib.sha256(address.encode()).hexdigest()[:16]
+    return parties.get(address) or "party:" + hashlib.sha256(address.encode()).hexdigest()[:16]
 
 
 def raw_inputs(told: Iterable[Told], entrance: str, tally: Tally, known: Known) -> Iterator[RawInput]:

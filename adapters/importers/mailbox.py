@@ -159,6 +159,7 @@ def tell(mails: list[Mail], config: MailboxImport, known: Known, tally: Tally, n
     desk = {address.lower() for address in config.desk_addresses}
     departments = {address.lower(): department for address, department in config.departments.items()}
     ours = desk | set(departments)
+    parties = {address.lower(): party for address, party in config.parties.items()}
     grouped = threads(mails)
     started = known.started_contacts([contact_ref(key) for key in grouped])
     for key, thread in grouped.items():
@@ -170,7 +171,7 @@ def tell(mails: list[Mail], config: MailboxImport, known: Known, tally: Tally, n
                 tally.skip("threads among the desk's own addresses")
                 break
             if mail is first and started.get(ref, event_id(mail.message_id)) == event_id(mail.message_id):
-                yield Told(where, mail.number, [_started(mail, ref, config, ours)])
+                yield Told(where, mail.number, [_started(mail, ref, config, ours, parties)])
             elif mail is first:
                 tally.skip("first messages of threads started by an earlier import")
             elif mail.sender in ours and mail.forward and any(r in departments for r in mail.recipients):
@@ -182,13 +183,13 @@ def tell(mails: list[Mail], config: MailboxImport, known: Known, tally: Tally, n
                 tally.skip("replies within a thread")
 
 
-def _started(mail: Mail, ref: str, config: MailboxImport, ours: set[str]) -> Event:
+def _started(mail: Mail, ref: str, config: MailboxImport, ours: set[str], parties: dict[str, str]) -> Event:
     outbound = mail.sender in ours
     if outbound:
         others = [r for r in mail.recipients if r not in ours]  # one at least: see tell
-        party = party_of_address(others[0], config.parties)
+        party = party_of_address(others[0], parties)
     else:
-        party = party_of_address(mail.sender, config.parties)
+        party = party_of_address(mail.sender, parties)
     return cloud_event(config.source, event_id(mail.message_id), "contact.started", mail.at, {
         "contact_ref": ref, "party_ref": party, "medium": "email",
         "direction": "outbound" if outbound else "inbound", "topic": mail.topic}, department=config.department)
