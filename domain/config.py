@@ -121,6 +121,47 @@ class Procedure(_Strict):
         return trigger
 
 
+class ZendeskImport(_Strict):
+    """How ``casetrail import zendesk`` names what Zendesk numbers (docs/helpdesks.md)."""
+
+    source: str = "helpdesk:zendesk"
+    case_prefix: str = "ZD-"
+    # A ticket's category is the first of its tags listed here; a ticket with none is ``other``.
+    tags: dict[str, str] = Field(default_factory=dict)
+    groups: dict[str, str] = Field(default_factory=dict)  # group id → department
+    department: str = "customer_service"  # of a ticket no group holds
+    users: dict[str, str] = Field(default_factory=dict)  # requester's user id → party ref
+
+
+class NetSuiteImport(_Strict):
+    """How ``casetrail import netsuite`` names what NetSuite numbers (docs/helpdesks.md)."""
+
+    source: str = "helpdesk:netsuite"
+    case_prefix: str = "NS-"
+    categories: dict[str, str] = Field(default_factory=dict)  # NetSuite case category → category
+    companies: dict[str, str] = Field(default_factory=dict)  # company id → party ref
+    employees: dict[str, str] = Field(default_factory=dict)  # employee id → department
+    department: str = "customer_service"  # of an employee not listed, and of the case before it is assigned
+    escalation_level: str = "supervisor"  # what an escalation to an employee counts as
+
+
+class MailboxImport(_Strict):
+    """How ``casetrail import mailbox`` tells the desk's messages from its parties' (docs/helpdesks.md)."""
+
+    source: str = "mail:mailbox"
+    department: str = "customer_service"
+    desk_addresses: list[str] = Field(default_factory=list)  # the desk's own: mail from them is outbound
+    # Other departments' addresses: the desk forwarding a thread to one transfers the contact.
+    departments: dict[str, str] = Field(default_factory=dict)
+    parties: dict[str, str] = Field(default_factory=dict)  # address → party ref; others are hashed
+
+
+class Helpdesks(_Strict):
+    zendesk: ZendeskImport = Field(default_factory=ZendeskImport)
+    netsuite: NetSuiteImport = Field(default_factory=NetSuiteImport)
+    mailbox: MailboxImport = Field(default_factory=MailboxImport)
+
+
 def _default_procedures() -> dict[str, Procedure]:
     return {
         "phone_booking": Procedure(
@@ -143,6 +184,21 @@ class Config(_Strict):
     # a case's effort names the highest it reached.
     escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1)
     integrity: Integrity = Field(default_factory=Integrity)
+    helpdesks: Helpdesks = Field(default_factory=Helpdesks)
+
+    @field_validator("helpdesks")
+    @classmethod
+    def _helpdesks_name_configured_values(cls, helpdesks: Helpdesks, info: ValidationInfo) -> Helpdesks:
+        categories, levels = info.data.get("categories", []), info.data.get("escalation_levels", [])
+        mapped = {"zendesk.tags": helpdesks.zendesk.tags, "netsuite.categories": helpdesks.netsuite.categories}
+        for table, mapping in mapped.items():
+            for name, category in mapping.items():
+                if category not in categories:
+                    raise ValueError(f"{table}: {name!r} maps to {category!r}, which is not a configured category")
+        if helpdesks.netsuite.escalation_level not in levels:
+            raise ValueError(f"netsuite.escalation_level: {helpdesks.netsuite.escalation_level!r} "
+                             "is not a configured escalation level")
+        return helpdesks
 
     def check_escalation_level(self, level: str) -> None:
         """Every entrance asks here: the log is immutable, and a level no one configured must never reach it."""

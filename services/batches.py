@@ -22,12 +22,14 @@ class RawInput:
     """Bytes as they arrived, and where from (``file:PATH:LINE``, ``kafka:...``).
 
     An input over the line limit carries only its first bytes, and ``too_long``
-    says what the rest was.
+    says what the rest was. An importer that could not turn a record of its file
+    into an event hands the record's bytes with its ``refusal``: kept as a reject.
     """
 
     raw: bytes
     entrance: str
     too_long: TooLong | None = None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)

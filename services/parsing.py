@@ -60,6 +60,8 @@ def same_body(event: InboundEvent, stored_hash: str) -> bool:
 def parse_input(item: RawInput) -> InboundEvent | Invalid:
     if item.too_long is not None:
         return Invalid(item.too_long.reason())
+    if item.refusal is not None:
+        return Invalid(item.refusal)
     return parse_event(item.raw)
 
 

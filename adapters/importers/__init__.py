@@ -1,1 +1,1 @@
-"""Files that become inbound events: JSON Lines input and the hotel booking data set."""
+"""Files that become inbound events: JSON Lines input, the hotel booking data set, helpdesk exports."""
