@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from casetrail.projections.recorded import moment_of
@@ -27,6 +28,28 @@ Event = dict[str, Any]  # one CloudEvent in its structured JSON form
 
 class ExportError(ValueError):
     """The file is not the export it is said to be: nothing in it can be told."""
+
+
+def json_documents(path: str) -> list[Any]:
+    """An export file's JSON: one document, or one per line (a paged export's responses)."""
+    name = Path(path).name
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ExportError(f"{name}: not UTF-8 text (byte {error.start})") from None
+    try:
+        return [json.loads(text)]
+    except json.JSONDecodeError as whole:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise ExportError(f"{name}: not JSON: {whole.msg} at line {whole.lineno} column {whole.colno}") from None
+        documents = []
+        for number, line in enumerate(lines, start=1):
+            try:
+                documents.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise ExportError(f"{name}: line {number}: not JSON: {error.msg}") from None
+        return documents
 
 
 class Refused(ValueError):

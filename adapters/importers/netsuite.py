@@ -9,7 +9,6 @@ only what its dates say. The mapping, and what it loses, is in docs/helpdesks.md
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from casetrail.adapters.importers.helpdesk import (
     Tally,
     Told,
     cloud_event,
+    json_documents,
     parse_time,
     record_bytes,
     shown,
@@ -46,22 +46,7 @@ class Record:
 
 def read_records(path: str) -> list[Record]:
     name = Path(path).name
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ExportError(f"{name}: not UTF-8 text (byte {error.start})") from None
-    try:
-        documents = [json.loads(text)]
-    except json.JSONDecodeError as whole:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) < 2:
-            raise ExportError(f"{name}: not JSON: {whole.msg} at line {whole.lineno} column {whole.colno}") from None
-        documents = []
-        for number, line in enumerate(lines, start=1):
-            try:
-                documents.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise ExportError(f"{name}: line {number}: not JSON: {error.msg}") from None
+    documents = json_documents(path)
     raw: list[Any] = []
     for document in documents:
         if isinstance(document, dict) and isinstance(document.get("items"), list):

@@ -8,7 +8,6 @@ it loses, is in docs/helpdesks.md.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +22,7 @@ from casetrail.adapters.importers.helpdesk import (
     Tally,
     Told,
     cloud_event,
+    json_documents,
     parse_time,
     record_bytes,
     shown,
@@ -105,11 +105,7 @@ class Ticket:
 def read_audits(path: str) -> list[Audit]:
     """Every audit of the file in file order; a file that is neither export is refused whole."""
     name = Path(path).name
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ExportError(f"{name}: not UTF-8 text (byte {error.start})") from None
-    pages = _pages(text, name)
+    pages = json_documents(path)
     audits: list[Audit] = []
     for page_number, page in enumerate(pages, start=1):
         if not isinstance(page, dict) or not ({"ticket_events", "audits"} & set(page)):
@@ -122,22 +118,6 @@ def read_audits(path: str) -> list[Audit]:
         for record in records:
             audits.append(_audit(len(audits) + 1, record, form))
     return audits
-
-
-def _pages(text: str, name: str) -> list[Any]:
-    try:
-        return [json.loads(text)]
-    except json.JSONDecodeError as whole:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) < 2:
-            raise ExportError(f"{name}: not JSON: {whole.msg} at line {whole.lineno} column {whole.colno}") from None
-        pages = []
-        for number, line in enumerate(lines, start=1):
-            try:
-                pages.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise ExportError(f"{name}: line {number}: not JSON: {error.msg}") from None
-        return pages
 
 
 def _audit(number: int, record: Any, form: str) -> Audit:
