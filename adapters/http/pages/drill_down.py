@@ -44,7 +44,7 @@ def parse(params: dict[str, str]) -> Bucket | None:
         raise PageRefused(f"{MEASURE}: {measure!r} is not one of {', '.join(MEASURES)}", status=400)
     qualifiers = {name: params[f"{MEASURE}_{name}"] for name in QUALIFIERS if params.get(f"{MEASURE}_{name}")}
     at = params.get("at")
-    return Bucket(measure, _date(params, "from"), _date(params, "to"), _zone(params.get("tz", "UTC")),
+    return Bucket(measure, _date(params, "from"), _date(params, "to"), zone(params.get("tz", "UTC")),
                   at=_timestamp("at", at) if at else None, **qualifiers)
 
 
@@ -64,9 +64,16 @@ def describe(bucket: Bucket) -> str:
 
 
 def _date(params: dict[str, str], name: str) -> date:
+    found = optional_date(params, name)
+    if found is None:
+        raise PageRefused(f"{name}: a report's cases need the day {name}, YYYY-MM-DD", status=400)
+    return found
+
+
+def optional_date(params: dict[str, str], name: str) -> date | None:
     value = params.get(name)
     if not value:
-        raise PageRefused(f"{name}: a report's cases need the day {name}, YYYY-MM-DD", status=400)
+        return None
     parsed: date = _valid(TypeAdapter(Date), name, value)
     return parsed
 
@@ -84,7 +91,7 @@ def _valid(adapter: TypeAdapter[Any], name: str, value: str) -> Any:
         raise PageRefused(f"{name}: {message} (got {value!r})", status=400) from None
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
