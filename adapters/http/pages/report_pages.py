@@ -99,11 +99,11 @@ def report_context(document: dict[str, Any], linked: bool, all_periods: bool, as
     elif name == "top-issues":
         before_first = date.fromisoformat(document["previous"]["from"])
         before_last = date.fromisoformat(document["previous"]["to"])
-        rows = [(t["category"], figure(t["count"], "opened", category=t["category"]),
-                 figure(t["previous"], "opened", before_first, before_last, category=t["category"]), t["change"])
-                for t in document["top"]]
-        context["rows"] = rows
-        context["chart"] = charts.top_issues(rows)
+        issues = [(t["category"], figure(t["count"], "opened", category=t["category"]),
+                   figure(t["previous"], "opened", before_first, before_last, category=t["category"]), t["change"])
+                  for t in document["top"]]
+        context["rows"] = issues
+        context["chart"] = charts.top_issues(issues)
     elif name == "outstanding":
         at = datetime.fromisoformat(document["at"])
         grid = [(cell["priority"], [(label, figure(cell[label], "outstanding", at=at, priority=cell["priority"],
@@ -114,7 +114,7 @@ def report_context(document: dict[str, Any], linked: bool, all_periods: bool, as
         context.update(grid=grid, ages=[label for _, label in AGE_BUCKETS], cases=document["cases"],
                        chart=charts.outstanding(totals))
     else:
-        rows = []
+        named: list[tuple[str, dict[str, Figure], list[tuple[str, dict[str, Figure]]]]] = []
         for d in document["departments"]:
             department = d["department"]
             figures = {"first_contact": figure(d["first_contact_cases"], "first_contact", department=department),
@@ -122,7 +122,7 @@ def report_context(document: dict[str, Any], linked: bool, all_periods: bool, as
                           for status in FACTOR_STATUSES}}
             by_code = [(code, {status: figure(counts[status], status, department=department, code=code)
                                for status in FACTOR_STATUSES}) for code, counts in d["by_code"].items()]
-            rows.append((department, figures, by_code))
-        context["rows"] = rows
-        context["chart"] = charts.departments([(department, figures) for department, figures, _ in rows])
+            named.append((department, figures, by_code))
+        context["rows"] = named
+        context["chart"] = charts.departments([(department, figures) for department, figures, _ in named])
     return context

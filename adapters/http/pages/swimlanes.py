@@ -105,9 +105,9 @@ def swimlanes(timeline: list[dict[str, Any]], factors: list[dict[str, Any]]) -> 
         lanes.append(lane)
         top += lane.height
     for lane in lanes:
-        for entry in lane.entries:
+        for placed in lane.entries:
             # The details shown on focus sit beside the entry, inside the drawing.
-            entry.tip_x = entry.x + 12 if entry.x + 12 + TIP_WIDTH <= WIDTH else entry.x - 12 - TIP_WIDTH
-            entry.tip_y = max(4.0, min(entry.y - 10, top - TIP_HEIGHT))
+            placed.tip_x = placed.x + 12 if placed.x + 12 + TIP_WIDTH <= WIDTH else placed.x - 12 - TIP_WIDTH
+            placed.tip_y = max(4.0, min(placed.y - 10, top - TIP_HEIGHT))
     return Swimlanes(lanes, axis.ticks(), WIDTH, max(top + 8, TIP_HEIGHT + 12), LABEL_WIDTH, WIDTH - RIGHT_MARGIN,
                      AXIS_HEIGHT - 6)
