@@ -15,10 +15,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.conftest import SCENARIOS
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
+from tests.conftest import SCENARIOS, inputs, lines_of
 from tests.http.conftest import TOKENS, write_config
 from tests.http.served import Served
-from tests.test_cli import casetrail
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "build" / "screenshots"
@@ -28,7 +29,7 @@ TWENTY_CONTACTS = "SVC-4E6EF15290"
 HOSTILE = ('{"specversion": "1.0", "id": "xss-1", "source": "helpdesk:zendesk", "type": "case.opened", '
            '"time": "2020-01-06T09:00:00Z", "actor": "<img src=x onerror=alert(2)>", "department": "member_service", '
            '"data": {"case_ref": "XSS-1", "category": "website", "party_ref": "member-x", "priority": "normal", '
-           '"summary": "<script>document.title=\'owned\'</script> guest wrote <b>bold</b>"}}\n')
+           '"summary": "<script>document.title=\'owned\'</script> guest wrote <b>bold</b>"}}')
 
 
 @pytest.fixture(scope="session")
@@ -53,12 +54,15 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("pages")
     database = f"sqlite:///{folder / 'casetrail.db'}"
-    hostile = folder / "hostile.jsonl"
-    hostile.write_text(HOSTILE)
-    loaded = casetrail("--database", database, "ingest", *sorted(str(p) for p in SCENARIOS.glob("*.jsonl")),
-                       str(hostile), "--backfill", "--json")  # reported when they happened, as the demo has it
-    assert loaded.returncode == 0, loaded.stderr
-    assert '"rejected": 0' in loaded.stdout, loaded.stdout
+    system = bootstrap(Settings(database_url=database))
+    try:
+        lines = [line for path in sorted(SCENARIOS.glob("*.jsonl")) for line in lines_of(path.name)]
+        # A backfill, as the demo loads them: each event was reported when it happened.
+        counts = system.ingestion.ingest(inputs([*lines, HOSTILE.encode()]), backfill=True)
+        assert counts.rejected == 0
+        system.catch_up()
+    finally:
+        system.close()
     running = Served(database, write_config(folder / "casetrail.toml"))
     running.start()
     yield running
