@@ -16,6 +16,7 @@ from casetrail.adapters.http.pages.access import PageRefused, admitted
 from casetrail.adapters.http.pages.drill_down import describe, parse, timestamp_param
 from casetrail.adapters.http.pages.forgery import FormKey
 from casetrail.adapters.http.pages.rendering import render
+from casetrail.adapters.http.problems import Problem
 from casetrail.adapters.http.routes_cases import decode_cursor, encode_cursor
 from casetrail.domain.lifecycle import Status
 from casetrail.projections.report_buckets import counted
@@ -38,7 +39,10 @@ def case_list(request: Request) -> Response:
     opened_to = timestamp_param("opened_to", params.get("opened_to"))
     bucket = parse(params)
     cursor = params.get("cursor")
-    after = decode_cursor(cursor, 2) if cursor else None
+    try:
+        after = decode_cursor(cursor, 2) if cursor else None
+    except Problem as problem:
+        raise PageRefused(problem.detail, status=400) from None
     live: LiveSystem = request.app.state.live
     lists: CaseLists = request.app.state.case_lists
     filters = (status, params.get("category") or None, params.get("department") or None)

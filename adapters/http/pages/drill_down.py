@@ -88,7 +88,8 @@ def _valid(adapter: TypeAdapter[Any], name: str, value: str) -> Any:
         return adapter.validate_python(value)
     except ValidationError as error:
         message = str(error.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
-        raise PageRefused(f"{name}: {message} (got {value!r})", status=400) from None
+        quoted = "" if "(got " in message else f" (got {value!r})"  # the contract's own reasons quote it
+        raise PageRefused(f"{name}: {message}{quoted}", status=400) from None
 
 
 def zone(name: str) -> ZoneInfo:
