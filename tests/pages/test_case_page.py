@@ -183,3 +183,19 @@ def test_the_case_list_newest_first_with_whole_refs(lead: Page, server: Served) 
     lead.wait_for_url(re.compile(rf"/cases/{OVERBOOKING}$"))
     lead.goto("/")
     screenshot(lead, "case-list")
+
+
+def test_the_case_list_pages_through_every_case_once(lead: Page, server: Served) -> None:
+    expected = [c["case_ref"] for c in reversed(api(server, "/v1/cases?limit=500").json()["items"])]
+    lead.goto("/?limit=20")
+    seen: list[str] = []
+    while True:
+        page = lead.locator("#cases td.ref a").all_text_contents()
+        assert 0 < len(page) <= 20
+        seen += page
+        older = lead.locator("a[rel=next]")
+        if older.count() == 0:
+            break
+        with lead.expect_navigation():
+            older.click()
+    assert seen == expected

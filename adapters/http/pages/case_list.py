@@ -17,7 +17,7 @@ from casetrail.adapters.http.pages.drill_down import describe, parse, timestamp_
 from casetrail.adapters.http.pages.forgery import FormKey
 from casetrail.adapters.http.pages.rendering import render
 from casetrail.adapters.http.problems import Problem
-from casetrail.adapters.http.routes_cases import decode_cursor, encode_cursor
+from casetrail.adapters.http.routes_cases import MAX_PAGE, decode_cursor, encode_cursor
 from casetrail.domain.lifecycle import Status
 from casetrail.projections.report_buckets import counted
 
@@ -38,6 +38,10 @@ def case_list(request: Request) -> Response:
     opened_from = timestamp_param("opened_from", params.get("opened_from"))
     opened_to = timestamp_param("opened_to", params.get("opened_to"))
     bucket = parse(params)
+    limit = params.get("limit") or str(PAGE_SIZE)
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+        raise PageRefused(f"limit: {limit!r} is not a number from 1 to {MAX_PAGE}", status=400)
+    size = int(limit)
     cursor = params.get("cursor")
     try:
         after = decode_cursor(cursor, 2) if cursor else None
@@ -63,9 +67,9 @@ def case_list(request: Request) -> Response:
         if after is not None and [case["opened_at"], case["case_ref"]] >= after:
             continue
         chosen.append(case)
-    page = chosen[:PAGE_SIZE]
+    page = chosen[:size]
     next_link = None
-    if len(chosen) > PAGE_SIZE:
+    if len(chosen) > size:
         following = {**params, "cursor": encode_cursor([page[-1]["opened_at"], page[-1]["case_ref"]])}
         next_link = "/?" + urlencode(following)
     key: FormKey = request.app.state.form_key
