@@ -14,6 +14,7 @@ from casetrail.adapters.bootstrap import System, bootstrap
 from casetrail.adapters.cli.case_commands import factor_decision
 from casetrail.adapters.cli.output import plural, print_json, say
 from casetrail.adapters.cli.store_mode import StoreMode
+from casetrail.adapters.http.auth import Role
 from casetrail.adapters.importers.jsonl import read_inputs
 from casetrail.adapters.settings import Settings
 
@@ -21,7 +22,7 @@ DEMO_FILE = "casetrail-demo.db"
 # The configuration that admits the demo's tokens, and the key its evidence packs are signed with.
 DEMO_CONFIG = "casetrail-demo.toml"
 DEMO_KEY = "casetrail-demo.pem"
-DEMO_ROLES = ("lead", "auditor")
+DEMO_ROLES: tuple[Role, ...] = ("lead", "auditor")
 # Above this many cases, a scenario's helpdesk cases are summed up by category.
 LISTED_CASES = 5
 
@@ -90,7 +91,8 @@ def _demo_configuration() -> dict[str, str]:
     descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-    tokens, lines = {}, []
+    tokens: dict[str, str] = {}
+    lines: list[str] = []
     for role in DEMO_ROLES:
         token, digest = new_token()
         tokens[role] = token
