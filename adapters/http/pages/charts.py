@@ -107,24 +107,24 @@ def trend(periods: list[tuple[str, Figure, Figure, Figure]], unit: str) -> Chart
 def departments(rows: list[tuple[str, dict[str, Figure]]]) -> Chart:
     """Per department: the factors naming it, proposed, confirmed and rejected, beside its first contacts."""
     series = ("first_contact", "proposed", "confirmed", "rejected")
-    names = {"first_contact": "first contacts", "proposed": "factors proposed", "confirmed": "factors confirmed",
-             "rejected": "factors rejected"}
+    names = {"first_contact": ("first contact", "first contacts"), "proposed": ("factor proposed", "factors proposed"),
+             "confirmed": ("factor confirmed", "factors confirmed"), "rejected": ("factor rejected", "factors rejected")}
     left, right, bar = 230.0, 1000.0, 13.0
     group = bar * len(series) + 18
     top = max([1, *(figure.value for _, figures in rows for figure in figures.values())])
     chart = Chart("Where errors come from, beside where first contact happened", 20 + group * len(rows),
-                  key=[(SERIES[s], names[s]) for s in series])
+                  key=[(SERIES[s], names[s][1]) for s in series])
     for number, (department, figures) in enumerate(rows):
         y = 14 + number * group
         chart.shapes.append(Shape("text", left - 10, y + group / 2 - 4, text=department, anchor="end", css="label"))
         for place, name in enumerate(series):
             figure = figures[name]
             w = figure.value / top * (right - left)
+            said = f"{figure.value} {names[name][figure.value != 1]}"
             chart.shapes += [
-                Shape("rect", left, y + place * bar, max(w, 1), bar - 2, SERIES[name],
-                      f"{department}: {figure.value} {names[name]}", figure.link, css=name, data=department),
-                Shape("text", left + w + 6, y + place * bar + bar - 3, text=f"{figure.value} {names[name]}",
-                      css="value"),
+                Shape("rect", left, y + place * bar, max(w, 1), bar - 2, SERIES[name], f"{department}: {said}",
+                      figure.link, css=name, data=department),
+                Shape("text", left + w + 6, y + place * bar + bar - 3, text=said, link=figure.link, css="value"),
             ]
     return chart
 
@@ -141,6 +141,6 @@ def outstanding(rows: list[tuple[str, Figure]]) -> Chart:
             Shape("text", left - 10, y + 15, text=priority, anchor="end", css="label"),
             Shape("rect", left, y, max(w, 2), 20, SERIES["open_at_end"], f"{priority}: {figure.value} open",
                   figure.link, css="bar", data=priority),
-            Shape("text", left + w + 8, y + 15, text=str(figure.value), css="value"),
+            Shape("text", left + w + 8, y + 15, text=str(figure.value), link=figure.link, css="value"),
         ]
     return chart
