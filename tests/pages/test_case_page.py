@@ -199,3 +199,23 @@ def test_the_case_list_pages_through_every_case_once(lead: Page, server: Served)
         with lead.expect_navigation():
             older.click()
     assert seen == expected
+
+
+def test_a_lead_adds_a_factor_with_its_evidence(lead: Page, server: Served) -> None:
+    case = "PAY-28E30C077D"
+    lead.goto(f"/cases/{case}")
+    lead.click("#add-factor summary")
+    form = lead.locator("#add-factor form")
+    form.locator("input[name=code]").fill("card_declined_unexplained")
+    form.locator("input[name=department]").fill("ecommerce")
+    form.locator("textarea[name=explanation]").fill("the checkout never said why the card was declined")
+    form.locator("select[name=evidence]").select_option(["web:checkout#pay-1", "web:checkout#pay-3"])
+    form.get_by_role("button", name="Add the factor").click()
+    lead.wait_for_url(re.compile(rf"/cases/{case}#factors$"))
+    card = lead.locator("article.factor[data-code='card_declined_unexplained']")
+    expect(card.locator(".status")).to_have_text("confirmed")
+    expect(card.locator(".history li.step-added")).to_contain_text("lead-1")
+    expect(card.locator(".evidence-list li")).to_have_text(["web:checkout#pay-1", "web:checkout#pay-3"])
+    [added] = [f for f in api(server, f"/v1/cases/{case}").json()["factors"] if f["code"] == "card_declined_unexplained"]
+    assert added["proposed_by"] == "lead-1" and added["department"] == "ecommerce"
+    assert added["evidence"] == [{"source": "web:checkout", "id": "pay-1"}, {"source": "web:checkout", "id": "pay-3"}]
