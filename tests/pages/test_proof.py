@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
 from casetrail.adapters.bootstrap import System
+from casetrail.adapters.http.app import create_app
+from casetrail.adapters.http.auth import load_api_settings
 from casetrail.adapters.http.pages.proof import ChainCheck
+from casetrail.adapters.settings import Settings
 from tests.conftest import lines_of, load
+from tests.http.conftest import bearer, write_config
+from tests.http.helpers import overbooking_case
 
 
 def test_the_chain_is_verified_once_per_size_of_the_log(system: System) -> None:
@@ -17,3 +27,16 @@ def test_the_chain_is_verified_once_per_size_of_the_log(system: System) -> None:
     load(system, lines[6:])
     grown = check.status(system)
     assert grown is not first and grown.intact and grown.size > first.size
+
+
+def test_the_case_page_names_where_the_chain_breaks(sqlite_url: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "casetrail.toml")
+    settings = Settings(database_url=sqlite_url, config_path=str(config))
+    with TestClient(create_app(settings, load_api_settings(str(config)))) as client:
+        case = overbooking_case(client)["case_ref"]
+        with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
+            conn.execute("UPDATE stored_events SET state = CAST('[' || substr(CAST(state AS TEXT), 2) AS BLOB) "
+                         "WHERE rowid = 3")
+        page = client.get(f"/cases/{case}", headers=bearer("auditor")).text
+    assert 'id="chain-status" class="broken"' in page
+    assert "broken at position 3" in page
