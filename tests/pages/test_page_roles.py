@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from casetrail.adapters.http.app import create_app
 from casetrail.adapters.http.auth import ROLES, ROUTE_ROLES, load_api_settings
-from casetrail.adapters.http.pages.access import PAGE_ROUTES, SESSION_COOKIE, page_roles
+from casetrail.adapters.http.pages.access import PAGE_ROUTES, SIGN_IN_COOKIE, page_roles
 from casetrail.adapters.settings import Settings
 from tests.http.conftest import TOKENS, write_config
 from tests.http.helpers import overbooking_case
@@ -43,7 +43,7 @@ def test_the_page_roles_hold_by_cookie_and_by_bearer(client: TestClient) -> None
                 client.cookies.clear()
                 headers = {}
                 if by_cookie:
-                    client.cookies.set(SESSION_COOKIE, TOKENS[role])
+                    client.cookies.set(SIGN_IN_COOKIE, TOKENS[role])
                 else:
                     headers["Authorization"] = f"Bearer {TOKENS[role]}"
                 if method == "POST":

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from casetrail.adapters.http.auth import ROUTE_ROLES, Caller, Role, TokenTable
 
-SESSION_COOKIE = "casetrail_session"
+SIGN_IN_COOKIE = "casetrail_sign_in"
 
 # Each page route and the /v1/ route whose roles it has (auth.ROUTE_ROLES). A test walks it whole.
 PAGE_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
@@ -65,7 +65,7 @@ def visitor(request: Request) -> Visitor | None:
     if scheme.lower() == "bearer" and bearer.strip():
         caller = tokens.caller(bearer.strip())
         return Visitor(caller, bearer.strip(), by_cookie=False) if caller else None
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(SIGN_IN_COOKIE)
     if cookie:
         caller = tokens.caller(cookie)
         return Visitor(caller, cookie, by_cookie=True) if caller else None

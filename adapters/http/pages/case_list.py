@@ -73,7 +73,7 @@ def case_list(request: Request) -> Response:
         following = {**params, "cursor": encode_cursor([page[-1]["opened_at"], page[-1]["case_ref"]])}
         next_link = "/?" + urlencode(following)
     key: FormKey = request.app.state.form_key
-    return render(request, "case_list.html", caller=visitor.caller, csrf=key.session_token(visitor),
+    return render(request, "case_list.html", caller=visitor.caller, csrf=key.form_token_of(visitor),
                   cases=page, total=len(chosen) if after is None else None, next_link=next_link,
                   filters={name: params.get(name, "") for name in FILTERS}, statuses=STATUSES,
                   bucket=describe(bucket) if bucket else None, first_page="/?" + urlencode(

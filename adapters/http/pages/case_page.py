@@ -75,7 +75,7 @@ def _render_case(request: Request, visitor: Visitor, found: dict[str, Any], as_o
     travelling = bool(as_of or known_at)
     moments = sorted({e["occurred_at"] for e in now["timeline"]} | {e["reported_at"] for e in now["timeline"]})
     return render(
-        request, "case.html", status=status, caller=visitor.caller, csrf=key.session_token(visitor),
+        request, "case.html", status=status, caller=visitor.caller, csrf=key.form_token_of(visitor),
         report=report, lanes=swimlanes(report["timeline"], report["factors"]), factors=factors,
         evidence=evidence_keys(report["factors"]), on_timeline=on_timeline, as_of=as_of, known_at=known_at,
         travelling=travelling, first_moment=moments[0] if moments else None,

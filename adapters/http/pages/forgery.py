@@ -1,7 +1,7 @@
-"""Cross-site request forgery: every form POST carries a token derived from the session, and comes
-from this server's own origin.
+"""Cross-site request forgery: every form POST carries a token derived from the signed-in token, and
+comes from this server's own origin.
 
-The token is an HMAC of the session's token under a key the server draws when it starts: a page
+The form token is an HMAC of the signed-in token under a key the server draws when it starts: a page
 of another site can neither read it (same-origin policy) nor compute it. The Origin check refuses
 a form posted from another origin of the same site (another port of the host), where the
 SameSite=Strict cookie would still be sent.
@@ -26,10 +26,10 @@ class FormKey:
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
 
-    def token(self, session: bytes) -> str:
-        return hmac.new(self._key, b"form:" + session, hashlib.sha256).hexdigest()
+    def token(self, signed_in: bytes) -> str:
+        return hmac.new(self._key, b"form:" + signed_in, hashlib.sha256).hexdigest()
 
-    def session_token(self, visitor: Visitor) -> str:
+    def form_token_of(self, visitor: Visitor) -> str:
         return self.token(visitor.token.encode("utf-8", "surrogateescape"))
 
     def sign_in_token(self) -> str:
@@ -49,10 +49,10 @@ def check_origin(request: Request) -> None:
 
 
 def check_form(request: Request, visitor: Visitor, sent: str | None, key: FormKey) -> None:
-    """A form posted with the session cookie: from our origin, with the session's own form token.
+    """A form posted with the sign-in cookie: from our origin, with the form token of its signed-in token.
     A bearer token is no ambient credential: a request that carries it was written on purpose."""
     if not visitor.by_cookie:
         return
     check_origin(request)
-    if not sent or not hmac.compare_digest(sent, key.session_token(visitor)):
-        raise PageRefused("this form's csrf token is missing or not this session's; reload the page and try again")
+    if not sent or not hmac.compare_digest(sent, key.form_token_of(visitor)):
+        raise PageRefused("this form's csrf token is missing or not the one of your sign-in; reload the page and try again")

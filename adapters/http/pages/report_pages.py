@@ -42,7 +42,7 @@ def report_page(request: Request, name: str) -> Response:
     live: LiveSystem = request.app.state.live
     document = live.using(lambda system: system.reports.report(name, first, last, zone, top))
     key: FormKey = request.app.state.form_key
-    return render(request, "report.html", caller=visitor.caller, csrf=key.session_token(visitor),
+    return render(request, "report.html", caller=visitor.caller, csrf=key.form_token_of(visitor),
                   **report_context(document, linked=True, all_periods=bool(first or last),
                                    asked={name: params.get(name, "") for name in ("from", "to", "tz", "top")}))
 

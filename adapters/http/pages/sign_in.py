@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casetrail.adapters.http.auth import TokenTable
-from casetrail.adapters.http.pages.access import SESSION_COOKIE, PageRefused, visitor
+from casetrail.adapters.http.pages.access import SIGN_IN_COOKIE, PageRefused, visitor
 from casetrail.adapters.http.pages.forgery import FIELD, FormKey, check_form, check_origin
 from casetrail.adapters.http.pages.forms import read_form
 from casetrail.adapters.http.pages.rendering import render
@@ -47,7 +47,7 @@ async def sign_in(request: Request) -> Response:
                       problem="token: not a token this server knows; paste it as `casetrail token new` printed it")
     response = RedirectResponse(back_to, status_code=303)
     # A session cookie (no expiry): it ends with the browser, or at sign-out.
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
+    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https")
     return response
 
@@ -59,5 +59,5 @@ async def sign_out(request: Request) -> Response:
     if signed_in is not None:
         check_form(request, signed_in, form.one(FIELD), request.app.state.form_key)
     response = RedirectResponse("/sign-in", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(SIGN_IN_COOKIE, path="/", httponly=True, samesite="strict")
     return response

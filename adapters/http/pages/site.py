@@ -38,7 +38,7 @@ async def _refused(request: Request, error: Exception) -> Response:
     key: FormKey = request.app.state.form_key
     return render(request, "refused.html", status=error.status, title=TITLES.get(error.status, "Refused"),
                   detail=error.detail, caller=found.caller if found else None,
-                  csrf=key.session_token(found) if found else "", back=_back(request.url.path))
+                  csrf=key.form_token_of(found) if found else "", back=_back(request.url.path))
 
 
 def _back(path: str) -> str:
