@@ -63,3 +63,17 @@ def test_the_page_roles_hold_by_cookie_and_by_bearer(client: TestClient) -> None
         unsigned = client.request(method, path, follow_redirects=False)
         assert unsigned.status_code == 303, (method, template)
         assert unsigned.headers["location"].startswith("/sign-in?next=")
+
+
+def test_signing_in_sends_the_browser_only_to_a_page_of_this_server(client: TestClient) -> None:
+    form = client.get("/sign-in").text
+    csrf = form.split('name="csrf" value="')[1].split('"')[0]
+    origin = {"Origin": str(client.base_url)}
+    for asked, sent_to in [("/cases/X?as_of=1", "/cases/X?as_of=1"), ("//elsewhere.example/", "/"),
+                           ("https://elsewhere.example/", "/"), ("/\\elsewhere.example", "/")]:
+        answer = client.post("/sign-in", data={"token": TOKENS["lead"], "csrf": csrf, "next": asked}, headers=origin,
+                             follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == sent_to, asked
+    foreign = client.post("/sign-in", data={"token": TOKENS["lead"], "csrf": csrf},
+                          headers={"Origin": "http://elsewhere.example"}, follow_redirects=False)
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
