@@ -40,3 +40,14 @@ def test_the_case_page_names_where_the_chain_breaks(sqlite_url: str, tmp_path: P
         page = client.get(f"/cases/{case}", headers=bearer("auditor")).text
     assert 'id="chain-status" class="broken"' in page
     assert "broken at position 3" in page
+
+
+def test_a_server_that_cannot_sign_says_so_on_a_page(sqlite_url: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "casetrail.toml")
+    (tmp_path / "signing.pem").unlink()
+    settings = Settings(database_url=sqlite_url, config_path=str(config))
+    with TestClient(create_app(settings, load_api_settings(str(config)))) as client:
+        case = overbooking_case(client)["case_ref"]
+        answer = client.get(f"/cases/{case}/evidence-pack", headers=bearer("auditor"))
+    assert answer.status_code == 503 and answer.headers["content-type"].startswith("text/html")
+    assert "this server cannot sign" in answer.text

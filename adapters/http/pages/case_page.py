@@ -26,7 +26,7 @@ from casetrail.adapters.http.pages.forms import Form, read_form
 from casetrail.adapters.http.pages.proof import ChainCheck
 from casetrail.adapters.http.pages.rendering import render
 from casetrail.adapters.http.pages.swimlanes import evidence_keys, swimlanes
-from casetrail.adapters.http.problems import domain_status
+from casetrail.adapters.http.problems import Problem, domain_status
 from casetrail.domain.errors import DomainError
 from casetrail.services.case_queries import Moment
 from casetrail.services.evidence import evidence_refs
@@ -140,5 +140,10 @@ async def add_factor(request: Request, case: str) -> Response:
 def evidence_pack(request: Request, case: str) -> Response:
     """The API's evidence pack, for a signed-in auditor's download button."""
     visitor = admitted(request, "GET", PACK)
-    return routes_integrity.evidence_pack(request, case, visitor.caller)
+    try:
+        return routes_integrity.evidence_pack(request, case, visitor.caller)
+    except Problem as problem:  # e.g. a server with no signing key: said on a page, not as a document
+        raise PageRefused(problem.detail, status=problem.status) from None
+    except DomainError as error:
+        raise PageRefused(str(error), status=domain_status(error)) from None
 

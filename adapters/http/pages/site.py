@@ -14,7 +14,8 @@ from casetrail.adapters.http.pages.proof import ChainCheck
 from casetrail.adapters.http.pages.rendering import render
 
 TITLES = {400: "That request cannot be answered", 403: "Not allowed", 404: "No such page or case",
-          409: "The case refuses that now", 413: "Too long", 415: "Not a form", 422: "The case refuses that"}
+          409: "The case refuses that now", 413: "Too long", 415: "Not a form", 422: "The case refuses that",
+          503: "Not available now"}
 
 
 def install(app: FastAPI) -> None:
