@@ -76,7 +76,7 @@ def _render_case(request: Request, visitor: Visitor, found: dict[str, Any], as_o
     moments = sorted({e["occurred_at"] for e in now["timeline"]} | {e["reported_at"] for e in now["timeline"]})
     return render(
         request, "case.html", status=status, caller=visitor.caller, csrf=key.form_token_of(visitor),
-        report=report, lanes=swimlanes(report["timeline"], report["factors"]), factors=factors,
+        report=report, lanes=swimlanes(report["timeline"], report["factors"], now["timeline"]), factors=factors,
         evidence=evidence_keys(report["factors"]), on_timeline=on_timeline, as_of=as_of, known_at=known_at,
         travelling=travelling, first_moment=moments[0] if moments else None,
         last_moment=moments[-1] if moments else None, chain=found["chain"], problem=problem,

@@ -77,12 +77,16 @@ def evidence_keys(factors: list[dict[str, Any]]) -> dict[tuple[str, str], list[i
     return keys
 
 
-def swimlanes(timeline: list[dict[str, Any]], factors: list[dict[str, Any]]) -> Swimlanes | None:
+def swimlanes(timeline: list[dict[str, Any]], factors: list[dict[str, Any]],
+              whole: list[dict[str, Any]] | None = None) -> Swimlanes | None:
+    """The lanes of ``timeline``, on the time axis of ``whole`` (the case as it is now, by default the
+    timeline itself): a view of an earlier moment keeps every entry where it was."""
     if not timeline:
         return None
     departments = list(dict.fromkeys(entry["department"] for entry in timeline))  # in order of first appearance
     moments = [datetime.fromisoformat(entry["occurred_at"]) for entry in timeline]
-    axis = TimeAxis.spanning(moments, LABEL_WIDTH, WIDTH - RIGHT_MARGIN)
+    span = [datetime.fromisoformat(entry["occurred_at"]) for entry in whole or timeline]
+    axis = TimeAxis.spanning(span + moments, LABEL_WIDTH, WIDTH - RIGHT_MARGIN)
     marked = evidence_keys(factors)
     lanes: list[Lane] = []
     top = float(AXIS_HEIGHT)
