@@ -26,6 +26,12 @@ def highlighted(page: Page) -> set[str]:
         ".map(e => e.dataset.id)"))
 
 
+def centre(page: Page, event_id: str) -> float:
+    """Where an entry sits on the time axis, in the drawing's units."""
+    return float(page.locator(f"#lanes a.entry[data-id='{event_id}'] .mark").evaluate(
+        "m => { const b = m.getBBox(); return Math.round((b.x + b.width / 2) * 10) / 10; }"))
+
+
 def test_the_overbooking_as_lanes_by_department(lead: Page) -> None:
     lead.goto(f"/cases/{OVERBOOKING}")
     # Every department of the timeline has its lane, named in text; the sample's events come from the
@@ -72,12 +78,14 @@ def test_the_factor_card_highlights_its_evidence(lead: Page) -> None:
 def test_as_we_knew_it_before_the_sale(lead: Page) -> None:
     lead.goto(f"/cases/{OVERBOOKING}")
     expect(lead.locator("#lanes a.entry[data-id='bcom-8841']")).to_have_count(1)
+    placed_now = centre(lead, "fo-311")
     lead.fill("#known_at", KNOWN_BEFORE_THE_SALE)
     lead.click("#time-travel button[type=submit]")
     lead.wait_for_url(re.compile(r"known_at=2019-06-21T10%3A33%3A30%2B07%3A00"))
     expect(lead.locator("#lanes a.entry[data-id='bcom-8841']")).to_have_count(0)
     expect(lead.locator(f"article.factor[data-code='{FACTOR}']")).to_have_count(0)
     expect(lead.locator("#lanes a.entry[data-id='fo-311']")).to_have_count(1)  # the stop-sell was known
+    assert centre(lead, "fo-311") == placed_now  # on the same axis as the case now
     # The URL carries the moment: a colleague opening it sees the same.
     colleague = lead.context.new_page()
     colleague.goto(lead.url)
