@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.http.conftest import TOKENS
 from tests.http.served import Served
 from tests.pages.conftest import OVERBOOKING, TWENTY_CONTACTS, api, screenshot
 
@@ -227,3 +228,26 @@ def test_a_lead_adds_a_factor_with_its_evidence(lead: Page, server: Served) -> N
     [added] = [f for f in api(server, f"/v1/cases/{case}").json()["factors"] if f["code"] == "card_declined_unexplained"]
     assert added["proposed_by"] == "lead-1" and added["department"] == "ecommerce"
     assert added["evidence"] == [{"source": "web:checkout", "id": "pay-1"}, {"source": "web:checkout", "id": "pay-3"}]
+
+
+def test_everything_but_the_sliders_works_without_javascript(browser: Browser, server: Served) -> None:
+    context = browser.new_context(java_script_enabled=False, base_url=server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto("/sign-in")
+    page.fill("#token", TOKENS["lead"])
+    page.click("form[action='/sign-in'] button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+    page.goto(f"/cases/{OVERBOOKING}")
+    expect(page.locator(".slider")).to_have_count(2)
+    expect(page.locator(".slider").first).to_be_hidden()  # shown by the script only
+    page.locator(f"article.factor[data-code='{FACTOR}']").get_by_role("link", name="Show its evidence on the lanes").click()
+    assert highlighted(page) == EVIDENCE
+    page.fill("#known_at", KNOWN_BEFORE_THE_SALE)
+    page.click("#time-travel button[type=submit]")
+    page.wait_for_url(re.compile(r"known_at="))
+    expect(page.locator("#lanes a.entry[data-id='bcom-8841']")).to_have_count(0)
+    page.goto("/reports/top-issues?from=2024-06-01&to=2024-06-30")
+    page.locator("#chart a.figure.bar").first.click()
+    page.wait_for_url(re.compile(r"counted=opened"))
+    expect(page.locator("#case-count")).to_have_text("9 cases, newest first.")
+    context.close()
