@@ -64,8 +64,7 @@ def case_page(request: Request, case: str, as_of: str | None = None, known_at: s
     return _render_case(request, visitor, found, as_of or "", known_at or "")
 
 
-def _render_case(request: Request, visitor: Visitor, found: dict[str, Any], as_of: str, known_at: str,
-                 problem: str | None = None, status: int = 200) -> Response:
+def _render_case(request: Request, visitor: Visitor, found: dict[str, Any], as_of: str, known_at: str) -> Response:
     report, now = found["report"], found["now"]
     histories = found["histories"]
     factors = [{**factor, "number": number, "history": histories.get(factor_key(factor), [])}
@@ -75,11 +74,11 @@ def _render_case(request: Request, visitor: Visitor, found: dict[str, Any], as_o
     travelling = bool(as_of or known_at)
     moments = sorted({e["occurred_at"] for e in now["timeline"]} | {e["reported_at"] for e in now["timeline"]})
     return render(
-        request, "case.html", status=status, caller=visitor.caller, csrf=key.form_token_of(visitor),
+        request, "case.html", caller=visitor.caller, csrf=key.form_token_of(visitor),
         report=report, lanes=swimlanes(report["timeline"], report["factors"], now["timeline"]), factors=factors,
         evidence=evidence_keys(report["factors"]), on_timeline=on_timeline, as_of=as_of, known_at=known_at,
         travelling=travelling, first_moment=moments[0] if moments else None,
-        last_moment=moments[-1] if moments else None, chain=found["chain"], problem=problem,
+        last_moment=moments[-1] if moments else None, chain=found["chain"],
         may_decide=visitor.may("POST", CONFIRM) and not travelling, may_add=visitor.may("POST", ADD) and not travelling,
         may_download=visitor.may("GET", PACK), case_url=case_path(report["case_ref"]))
 
