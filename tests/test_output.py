@@ -102,7 +102,8 @@ def test_continuation_lines_are_indented(tmp_path: Path, columns_80: None) -> No
     result = casetrail("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert_fits(result.stdout)
-    top_level = ("01-", "02-", "03-", "04-", "05-", "Top issues", "256 events stored", "Explore:")
+    top_level = ("01-", "02-", "03-", "04-", "05-", "Top issues", "256 events stored", "Explore:", "See it in",
+                 "then open")
     assert [line for line in result.stdout.splitlines() if line and not line.startswith(" ")
             and not line.startswith(top_level)] == []
 

@@ -24,3 +24,6 @@ def test_the_wheel_holds_only_the_casetrail_package_with_every_folder_and_the_sa
     assert {"casetrail/__init__.py", "casetrail/__main__.py"} <= names
     assert {f"casetrail/adapters/samples/{p.name}" for p in SCENARIOS.glob("*.jsonl")} <= names
     assert any(name.endswith("entry_points.txt") for name in names)
+    pages = ROOT / "adapters" / "http" / "pages"
+    assets = [*pages.glob("templates/*.html"), *pages.glob("static/*")]
+    assert assets and {f"casetrail/{p.relative_to(ROOT).as_posix()}" for p in assets} <= names  # served by serve

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections import Counter
 from dataclasses import replace
 from importlib.resources import as_file, files
@@ -13,10 +14,15 @@ from casetrail.adapters.bootstrap import System, bootstrap
 from casetrail.adapters.cli.case_commands import factor_decision
 from casetrail.adapters.cli.output import plural, print_json, say
 from casetrail.adapters.cli.store_mode import StoreMode
+from casetrail.adapters.http.auth import Role
 from casetrail.adapters.importers.jsonl import read_inputs
 from casetrail.adapters.settings import Settings
 
 DEMO_FILE = "casetrail-demo.db"
+# The configuration that admits the demo's tokens, and the key its evidence packs are signed with.
+DEMO_CONFIG = "casetrail-demo.toml"
+DEMO_KEY = "casetrail-demo.pem"
+DEMO_ROLES: tuple[Role, ...] = ("lead", "auditor")
 # Above this many cases, a scenario's helpdesk cases are summed up by category.
 LISTED_CASES = 5
 
@@ -54,12 +60,57 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         top = system.reports.report("top-issues")["top"]
     finally:
         system.close()
+    tokens = _demo_configuration()
     if args.json:
         print_json({"database": f"sqlite:///{database}", "scenarios": scenarios, "stored_by_type": stored,
-                    "rejected": rejected, "top_issues": top})
+                    "rejected": rejected, "top_issues": top,
+                    "pages": {"serve": _serve_command(database), "url": PAGE_URL, "tokens": tokens}})
     else:
         _show(scenarios, stored, rejected, database, top)
+        _show_pages(database, tokens)
     return 0
+
+
+PAGE_URL = "http://127.0.0.1:8080/"
+
+
+def _serve_command(database: Path) -> list[str]:
+    return ["casetrail", "--database", f"sqlite:///{database}", "--config", DEMO_CONFIG, "serve"]
+
+
+def _demo_configuration() -> dict[str, str]:
+    """A fresh token of each of DEMO_ROLES and a signing key, admitted by DEMO_CONFIG: for the demo only.
+    The configuration keeps the tokens' hashes, as any does; the tokens are printed once, here."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    from casetrail.adapters.http.auth import new_token, token_lines
+
+    key = Path(DEMO_KEY)
+    key.unlink(missing_ok=True)
+    descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    tokens: dict[str, str] = {}
+    lines: list[str] = []
+    for role in DEMO_ROLES:
+        token, digest = new_token()
+        tokens[role] = token
+        lines.append(token_lines(f"demo-{role}", role, digest))
+    integrity = f'[integrity]\norigin = "casetrail-demo"\nsigning_key = "{key.resolve()}"\n'
+    Path(DEMO_CONFIG).write_text("\n".join([integrity, *lines]), encoding="utf-8")
+    return tokens
+
+
+def _show_pages(database: Path, tokens: dict[str, str]) -> None:
+    command = _serve_command(database)
+    say("")
+    say(("See it in a browser:", "bold"), " serve the demo store with")
+    say(" ".join(command[:3]) + " \\", indent=4)
+    say(" ".join(command[3:]), indent=4)
+    say(f"then open {PAGE_URL} and sign in with a token made for this demo:")
+    for role, token in tokens.items():
+        say(f"{role}: {token}", indent=4)
 
 
 def _case(system: System, case_ref: str) -> dict[str, Any]:

@@ -6,11 +6,12 @@ import argparse
 import csv
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from casetrail.adapters.cli.arguments import positive_int
-from casetrail.adapters.cli.output import Column, csv_row, plural, print_json, show_table
+from casetrail.adapters.cli.output import Column, csv_row, plural, print_json, say, show_table
 from casetrail.adapters.cli.reads import add_wait_option, open_views
 from casetrail.adapters.cli.store_mode import StoreMode
 from casetrail.adapters.settings import Settings
@@ -30,6 +31,8 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     output = report.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document")
     output.add_argument("--csv", action="store_true", help="print CSV rows with a header")
+    output.add_argument("--html", metavar="FILE",
+                        help="write the report's page, with its charts, as one self-contained HTML file")
     add_wait_option(report)
     report.set_defaults(run=run, store=StoreMode.READ)
 
@@ -43,6 +46,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(document)
         return 0
+    if args.html:
+        return _write_page(args, document)
     header, rows = _table(document)
     if args.csv:
         writer = csv.writer(sys.stdout)
@@ -56,6 +61,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         rows, footer = _busy_periods(document, rows)
     keys = KEYS[document["report"]]
     show_table(title, [Column(name.replace("_", " "), key=name in keys) for name in header], rows, footer)
+    return 0
+
+
+def _write_page(args: argparse.Namespace, document: dict[str, Any]) -> int:
+    """The page ``casetrail serve`` shows at /reports/NAME, as one file a desk can attach to its update."""
+    from casetrail.adapters.http.pages.report_pages import report_file
+
+    text = report_file(document, all_periods=args.first is not None or args.last is not None)
+    Path(args.html).write_text(text, encoding="utf-8")  # a failure is reported as every OSError is, by main
+    say(f"{document['report']} report written to {args.html}")
     return 0
 
 

@@ -26,6 +26,7 @@ from casetrail.adapters.http.case_lists import CaseLists
 from casetrail.adapters.http.live import LiveSystem, log
 from casetrail.adapters.http.metrics import Metrics
 from casetrail.adapters.http.openapi import openapi_document
+from casetrail.adapters.http.pages import site as pages
 from casetrail.adapters.settings import Settings
 from casetrail.adapters.storage.database import redacted
 from casetrail.adapters.storage.outages import first_line
@@ -74,6 +75,7 @@ def create_app(settings: Settings, api: ApiSettings) -> FastAPI:
         app.add_exception_handler(error_class, on_database_error)
     for module in (routes_events, routes_cases, routes_reports, routes_integrity, routes_parties, routes_health):
         app.include_router(module.router)
+    pages.install(app)  # the pages for people: /, /cases/{case}, /reports/{name}, /sign-in (none under /v1/)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
 
