@@ -51,3 +51,23 @@ def test_a_server_that_cannot_sign_says_so_on_a_page(sqlite_url: str, tmp_path: 
         answer = client.get(f"/cases/{case}/evidence-pack", headers=bearer("auditor"))
     assert answer.status_code == 503 and answer.headers["content-type"].startswith("text/html")
     assert "this server cannot sign" in answer.text
+
+
+def test_the_proof_panel_checks_the_log_against_the_latest_kept_checkpoint(sqlite_url: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "casetrail.toml")
+    settings = Settings(database_url=sqlite_url, config_path=str(config))
+    with TestClient(create_app(settings, load_api_settings(str(config)))) as client:
+        case = overbooking_case(client)["case_ref"]
+        assert "this server keeps none yet" in client.get(f"/cases/{case}", headers=bearer("auditor")).text
+        kept = client.post("/v1/checkpoints", headers={**bearer("admin"), "accept": "application/json"})
+        assert kept.status_code == 200, kept.text
+        page = client.get(f"/cases/{case}", headers=bearer("auditor")).text
+        assert f"first {kept.json()['size']} events, which the log still extends" in page
+        with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:  # rewritten with its chain
+            conn.execute("DELETE FROM casetrail_chain")
+            conn.execute("UPDATE stored_events SET state = CAST('[' || substr(CAST(state AS TEXT), 2) AS BLOB) "
+                         "WHERE rowid = 3")
+        client.post("/v1/events", content=b"[" + lines_of("02-proactive-payment-rescue.jsonl")[0] + b"]",
+                    headers={**bearer("source"), "content-type": "application/cloudevents-batch+json"})
+        page = client.get(f"/cases/{case}", headers=bearer("auditor")).text
+    assert 'id="chain-status" class="broken"' in page and "which the log still extends" not in page

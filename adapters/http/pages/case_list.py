@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from casetrail.adapters.bootstrap import System
 from casetrail.adapters.http.case_lists import CaseLists
 from casetrail.adapters.http.live import LiveSystem
 from casetrail.adapters.http.pages.access import PageRefused, admitted
@@ -18,6 +17,7 @@ from casetrail.adapters.http.pages.forgery import FormKey
 from casetrail.adapters.http.pages.rendering import render
 from casetrail.adapters.http.problems import Problem
 from casetrail.adapters.http.routes_cases import MAX_PAGE, decode_cursor, encode_cursor
+from casetrail.adapters.reading import Reader
 from casetrail.domain.lifecycle import Status
 from casetrail.projections.report_buckets import counted
 
@@ -51,12 +51,13 @@ def case_list(request: Request) -> Response:
     lists: CaseLists = request.app.state.case_lists
     filters = (status, params.get("category") or None, params.get("department") or None)
 
-    def read(system: System) -> tuple[list[dict[str, Any]], set[str] | None]:
-        found = lists.cases(system, filters)
-        behind = None if bucket is None else set(counted(bucket, system.reports.cases(), system.reports.factors()))
+    def read(reader: Reader) -> tuple[list[dict[str, Any]], set[str] | None]:
+        found = lists.cases(reader, filters)
+        reports = reader.reports
+        behind = None if bucket is None else set(counted(bucket, reports.cases(), reports.factors()))
         return found, behind
 
-    found, behind = live.using(read)
+    found, behind = live.reading(read)
     chosen = []
     for case in reversed(found):  # newest first
         opened = datetime.fromisoformat(case["opened_at"])

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from casetrail.adapters.bootstrap import System
 from casetrail.adapters.http import routes_integrity
+from casetrail.adapters.http.auth import PERSONAL_DATA_READERS
 from casetrail.adapters.http.live import LiveSystem
 from casetrail.adapters.http.pages.access import PageRefused, Visitor, admitted
 from casetrail.adapters.http.pages.drill_down import timestamp_param
@@ -27,6 +28,7 @@ from casetrail.adapters.http.pages.proof import ChainCheck
 from casetrail.adapters.http.pages.rendering import render
 from casetrail.adapters.http.pages.swimlanes import evidence_keys, swimlanes
 from casetrail.adapters.http.problems import Problem, domain_status
+from casetrail.adapters.reading import Reader
 from casetrail.domain.errors import DomainError
 from casetrail.services.case_queries import Moment
 from casetrail.services.evidence import evidence_refs
@@ -51,14 +53,15 @@ def case_page(request: Request, case: str, as_of: str | None = None, known_at: s
     live: LiveSystem = request.app.state.live
     chain: ChainCheck = request.app.state.chain_check
 
-    def read(system: System) -> dict[str, Any]:
-        report = system.cases.case_report(case, moment)
-        now = system.cases.case_report(report["case_ref"]) if moment != Moment() else report
-        return {"report": report, "now": now, "histories": factor_histories(system, report["case_ref"], moment),
-                "chain": chain.status(system)}
+    personal = visitor.caller.role in PERSONAL_DATA_READERS
+
+    def read(reader: Reader) -> dict[str, Any]:
+        report = reader.cases.case_report(case, moment, personal)
+        now = reader.cases.case_report(report["case_ref"], personal=personal) if moment != Moment() else report
+        return {"report": report, "now": now, "histories": factor_histories(reader.cases, report["case_ref"], moment)}
 
     try:
-        found = live.using(read)
+        found = {**live.reading(read), "chain": live.using(chain.status)}
     except DomainError as error:
         raise PageRefused(str(error), status=domain_status(error)) from None
     return _render_case(request, visitor, found, as_of or "", known_at or "")

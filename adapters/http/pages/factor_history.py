@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casetrail.adapters.bootstrap import System
 from casetrail.projections.recorded import rfc3339
-from casetrail.services.case_queries import Moment
+from casetrail.services.case_queries import CaseQueries, Moment
 
 KINDS = {"case.factor_proposed": "proposed", "case.factor_added": "added",
          "case.factor_confirmed": "confirmed", "case.factor_rejected": "rejected"}
@@ -28,9 +27,9 @@ def factor_key(factor: dict[str, str]) -> FactorKey:
     return factor["code"], factor["department"], factor.get("subject", "")
 
 
-def factor_histories(system: System, case_ref: str, moment: Moment) -> dict[FactorKey, list[Step]]:
+def factor_histories(cases: CaseQueries, case_ref: str, moment: Moment) -> dict[FactorKey, list[Step]]:
     types = ", ".join(f"'{kind}'" for kind in KINDS)
-    rows = system.cases.rows(f"case_ref = ? AND type IN ({types})", [case_ref], moment)
+    rows = cases.rows(f"case_ref = ? AND type IN ({types})", [case_ref], moment)
     histories: dict[FactorKey, list[Step]] = {}
     for row in sorted(rows, key=lambda r: r.order):
         data = row.data

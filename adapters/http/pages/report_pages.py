@@ -40,7 +40,7 @@ def report_page(request: Request, name: str) -> Response:
     if first is not None and last is not None and last < first:
         raise PageRefused(f"to: {last} is before from {first}", status=400)
     live: LiveSystem = request.app.state.live
-    document = live.using(lambda system: system.reports.report(name, first, last, zone, top))
+    document = live.reading(lambda reader: reader.reports.report(name, first, last, zone, top))
     key: FormKey = request.app.state.form_key
     return render(request, "report.html", caller=visitor.caller, csrf=key.form_token_of(visitor),
                   **report_context(document, linked=True, all_periods=bool(first or last),
