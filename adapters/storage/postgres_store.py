@@ -70,6 +70,9 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         ]
 
         self.events_table = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
+        # The library names the channel of its NOTIFY after the table alone: stores in other schemas of
+        # the same database would wake each other's listeners.
+        self.channel_name = f"{self.datastore.schema}_{self.channel_name}"
         quoted_schema = '"' + self.datastore.schema.replace('"', '""') + '"'
         self.party_keys_table = PartyKeyTable(f"{quoted_schema}.{party_keys.TABLE}",
                                               f"{quoted_schema}.casetrail_rejects", "%s",
