@@ -83,6 +83,7 @@ class CaseSla(Data):
     target_seconds: int
     elapsed_seconds: int  # business time the clock had run by this milestone
     department: Ref
+    due_at: str | None = None  # a warning's: when the clock breaches if it keeps running (RFC 3339)
 
 
 # (code, department, subject): the subject tells apart factors of one code and

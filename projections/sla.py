@@ -45,6 +45,7 @@ class Mark:
     elapsed: timedelta
     department: str  # holding the case at the milestone
     evidence: tuple[Evidence, ...]  # the rows that started, paused, resumed or stopped the clock so far
+    due: datetime | None = None  # a warning's: when the clock breaches if it keeps running
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,9 @@ class _Derivation:
                 if due < until or (row is None and due <= until):
                     setattr(clock, "warned" if kind == "warning" else "breached", True)
                     elapsed = clock.elapsed + business_time(self.hours, clock.running_since, due)
-                    self._mark(clock, kind, due, elapsed)
+                    breach = (add_business_time(self.hours, clock.running_since, clock.target - clock.elapsed)
+                              if kind == "warning" else None)
+                    self._mark(clock, kind, due, elapsed, breach)
                 elif row is None and (self.next_due is None or due < self.next_due):
                     self.next_due = due
         if row is not None:
@@ -214,10 +217,58 @@ class _Derivation:
         if clock.running_since is not None:
             clock.elapsed += business_time(self.hours, clock.running_since, at)
 
-    def _mark(self, clock: _Clock, kind: str, at: datetime, elapsed: timedelta | None = None) -> None:
+    def _mark(self, clock: _Clock, kind: str, at: datetime, elapsed: timedelta | None = None,
+              due: datetime | None = None) -> None:
         if elapsed is None:
             elapsed = clock.elapsed + (business_time(self.hours, clock.running_since, at)
                                        if clock.running_since is not None and kind != "activated" else timedelta())
         clock.counts[kind] = clock.counts.get(kind, 0) + 1
         self.marks.append(Mark(kind, clock.metric, clock.cycle, clock.counts[kind], at, max(at, self.known),
-                               clock.target, elapsed, self.holder.at(at), tuple(clock.evidence)))
+                               clock.target, elapsed, self.holder.at(at), tuple(clock.evidence), due))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where one clock stands by its recorded milestones: what the reports count."""
+
+    policy: str
+    version: int
+    metric: str
+    cycle: int
+    status: str  # met, breached, running or paused
+    started_at: str
+    ended_at: str | None  # when it was met, or breached
+    warned_at: str | None
+    due_at: str | None
+    department: str
+    elapsed_seconds: int
+    target_seconds: int
+
+
+def outcomes(sla_rows: list[Row]) -> list[Outcome]:
+    """The clocks of one case under its latest policy version: the one whose milestones were
+    recorded last (a new version is recorded beside the old, after it)."""
+    if not sla_rows:
+        return []
+    groups: dict[tuple[str, int], list[Row]] = {}
+    for row in sorted(sla_rows, key=lambda r: r.position):
+        groups.setdefault((row.data["policy"], row.data["policy_version"]), []).append(row)
+    latest = max(groups.values(), key=lambda rows: rows[0].position)
+    clocks: dict[tuple[str, int], list[Row]] = {}
+    for row in sorted(latest, key=lambda r: r.order):
+        clocks.setdefault((row.data["metric"], row.data["cycle"]), []).append(row)
+    found = []
+    for (metric, cycle), rows in sorted(clocks.items(), key=lambda c: (SLA_METRICS.index(c[0][0]), c[0][1])):
+        kinds = {r.type.removeprefix("sla."): r for r in rows}  # the last of each kind
+        moves = [r for r in rows if r.type in ("sla.activated", "sla.paused", "sla.resumed", "sla.fulfilled")]
+        breach, warning = kinds.get("breached"), kinds.get("warning")
+        last = moves[-1].type.removeprefix("sla.") if moves else "activated"
+        status = ("breached" if breach else "met" if last == "fulfilled" else
+                  "paused" if last == "paused" else "running")
+        ended = breach or (kinds["fulfilled"] if status == "met" else None)
+        data = rows[-1].data
+        found.append(Outcome(data["policy"], data["policy_version"], metric, cycle, status, rows[0].occurred_at,
+                             ended.occurred_at if ended else None, warning.occurred_at if warning else None,
+                             warning.data.get("due_at") if warning else None,
+                             (ended or rows[-1]).data["department"], data["elapsed_seconds"], data["target_seconds"]))
+    return found

@@ -22,7 +22,7 @@ from casetrail.domain.case import Case, EvidenceRef, link_names
 from casetrail.domain.errors import CaseNotFound
 from casetrail.domain.model import Aggregate, Provenance
 from casetrail.projections.findings import Finding
-from casetrail.projections.recorded import instant_of, moment_of
+from casetrail.projections.recorded import instant_of, moment_of, rfc3339
 from casetrail.projections.sla import Mark
 from casetrail.services.application import CasetrailApplication, retrying
 
@@ -157,7 +157,8 @@ class CaseDesk(CasetrailApplication):
         at, known = instant_of(mark.at), instant_of(mark.known_at)
         fields = {"policy": clocks.policy, "policy_version": clocks.version, "metric": mark.metric,
                   "cycle": mark.cycle, "target_seconds": int(mark.target.total_seconds()),
-                  "elapsed_seconds": int(mark.elapsed.total_seconds()), "department": mark.department}
+                  "elapsed_seconds": int(mark.elapsed.total_seconds()), "department": mark.department,
+                  **({"due_at": rfc3339(instant_of(mark.due))} if mark.due else {})}
         Case.record(case, case.id, SLA_MARKS[mark.kind], case_ref=ref, **fields,
                     provenance=own_facts(event_id, kind, at, known, "detector:sla", fields))
         subject = f"{mark.metric}:{mark.cycle}"

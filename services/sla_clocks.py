@@ -99,7 +99,7 @@ class SlaClocks:
 
     def _touched(self, position: int, limit: int) -> set[str]:
         """The cases the index's entries after ``position`` name, directly or by their contacts and parties."""
-        cases, contacts, parties = set(), set(), set()
+        cases, contacts, parties = set[str](), set[str](), set[str]()
         for start in range(position, limit, READ_EVERY):
             for case_ref, contact_ref, party_ref, kind in self.store.query(
                     "SELECT case_ref, contact_ref, party_ref, type FROM timeline_entries "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,12 @@ version = {version}
 first_reply_minutes = {first_reply}
 next_reply_minutes = 120
 resolution_minutes = 480
+
+[sla.policies.urgent]
+version = 1
+priorities = ["high", "critical"]
+first_reply_minutes = 45
+resolution_minutes = 240
 """
 NOW = datetime(2024, 7, 1, tzinfo=UTC)
 
@@ -147,19 +153,55 @@ def test_a_new_policy_version_computes_the_clocks_again_beside_the_old(desk: Sys
         changed.close()
 
 
+def sla_of_week(system: System, first: date) -> dict[str, Any]:
+    [week] = system.reports.report("weekly", first, first + timedelta(days=6))["periods"]
+    return week["sla"]  # type: ignore[no-any-return]
+
+
+def test_weekly_and_monthly_reports_show_the_share_of_targets_met_by_policy_and_department(desk: System) -> None:
+    # Week of 10 June: the first reply breached, the next reply and the resolution met, all while billing held it.
+    week = sla_of_week(desk, date(2024, 6, 10))
+    assert {k: week[k] for k in ("targets", "met", "breached", "share_met")} == {
+        "targets": 3, "met": 2, "breached": 1, "share_met": 0.67}
+    assert week["by_policy"] == [{"policy": "standard", "version": 1, "targets": 3, "met": 2, "breached": 1,
+                                  "share_met": 0.67}]
+    assert [(d["department"], d["targets"], d["met"]) for d in week["by_department"]] == [("billing", 3, 2)]
+    assert sla_of_week(desk, date(2024, 6, 3))["targets"] == 0  # opened that week, but nothing ended in it
+    [june] = desk.reports.report("monthly", date(2024, 6, 1), date(2024, 6, 30))["periods"]
+    assert june["sla"]["targets"] == 3 and june["opened"] == 1  # the report's other fields are as they were
+
+
+def test_reports_use_the_latest_policy_version(desk: System, database_url: str, tmp_path: Path) -> None:
+    desk.close()
+    changed = start(database_url, tmp_path, version=2, first_reply=120)
+    try:
+        changed.catch_up()
+        week = sla_of_week(changed, date(2024, 6, 10))
+        assert (week["met"], week["share_met"]) == (3, 1.0)
+        assert [(p["policy"], p["version"]) for p in week["by_policy"]] == [("standard", 2)]
+    finally:
+        changed.close()
+
+
 def test_a_clock_breaches_with_time_alone_and_is_due_until_then(database_url: str, tmp_path: Path) -> None:
     system = start(database_url, tmp_path)
     try:
-        system.detectors.clocks.now = lambda: datetime(2024, 6, 12, 7, 40, tzinfo=UTC)  # 09:40 local
+        system.detectors.clocks.now = lambda: datetime(2024, 6, 12, 7, 40, tzinfo=UTC)  # 09:40 local: 40 of 45 min
         system.ingestion.ingest(inputs([event("case.opened", "x1", at("12", "09:00"), case_ref="ZD-2",
-                                              category="other", summary="card lost", party_ref="member-2")]),
+                                              category="other", summary="card lost", party_ref="member-2",
+                                              priority="high")]),
                                 backfill=True)
         system.catch_up()
-        assert [kind for kind, _, _ in sla_rows(system)] == ["sla.activated", "sla.activated"]
+        assert [kind for kind, _, _ in sla_rows(system)] == ["sla.activated", "sla.activated", "sla.warning"]
+        [at_risk] = system.reports.report("outstanding", now=datetime(2024, 6, 12, 7, 40, tzinfo=UTC))["sla_at_risk"]
+        assert at_risk == {"case_ref": "ZD-2", "policy": "urgent", "version": 1, "metric": "first_reply",
+                           "cycle": 1, "department": "customer_service", "warned_at": "2024-06-12T07:36:00Z",
+                           "due_at": "2024-06-12T07:45:00Z", "target_seconds": 2700}
         system.detectors.clocks.now = lambda: datetime(2024, 6, 12, 8, 0, tzinfo=UTC)  # no new event
         system.catch_up()
         assert [kind for kind, d, _ in sla_rows(system) if d["metric"] == "first_reply"] == [
             "sla.activated", "sla.warning", "sla.breached"]
+        assert system.reports.report("outstanding", now=datetime(2024, 6, 12, 8, 0, tzinfo=UTC))["sla_at_risk"] == []
     finally:
         system.close()
 
