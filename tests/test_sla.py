@@ -6,6 +6,8 @@ Monday 10 June is configured as a holiday.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -214,3 +216,22 @@ def test_a_policy_naming_an_unknown_category_or_a_bad_window_is_refused_with_its
     config.write_text('[sla.hours]\nmonday = ["17:00-09:00"]\n')
     with pytest.raises(ConfigError, match=r"line 1: sla.hours: .*monday: .*must start before it ends"):
         load_config(str(config))
+
+
+def test_the_command_line_shows_the_clocks_about_to_breach_and_the_share_met(desk: System) -> None:
+    from tests.test_cli import casetrail
+
+    # Opened Wednesday 16:10: its first reply warns at 16:58 and breaches at 09:10 on Thursday.
+    desk.ingestion.ingest(inputs([event("case.opened", "late1", at("12", "16:10"), case_ref="ZD-3",
+                                        category="other", summary="statement", party_ref="member-3")]),
+                          backfill=True)
+    desk.catch_up()
+    url = desk.settings.database_url
+    shown = casetrail("--database", url, "report", "outstanding", "--to", "2024-06-12")
+    assert shown.returncode == 0, shown.stderr
+    assert "SLA clocks about to breach" in shown.stdout and "ZD-3" in shown.stdout.split("SLA clocks")[1]
+    weekly = casetrail("--database", url, "report", "weekly", "--from", "2024-06-10", "--to", "2024-06-16", "--csv")
+    assert weekly.returncode == 0, weekly.stderr
+    [row] = list(csv.DictReader(io.StringIO(weekly.stdout)))
+    # ZD-1's three targets (two met) and ZD-3's two, both breached: it never got a reply.
+    assert (row["sla_targets"], row["sla_share_met"]) == ("5", "0.4")
