@@ -59,7 +59,9 @@ class SlaClocks:
         position, limit, now = self.position(), self.timeline.position(), self.now()
         seen = self.store.query("SELECT versions FROM sla_policies WHERE name = 'configured'")
         changed = not seen or seen[0][0] != self.versions
-        if not self.config.sla.policies and not changed:
+        if not self.config.sla.policies:
+            if changed:  # the policies were all removed: the clocks recorded stay, none runs on
+                self._applied([], {})
             self._move(limit)
             return 0
         if changed:
@@ -83,13 +85,20 @@ class SlaClocks:
                 if clocks.next_due is not None:
                     due[state.case_ref] = instant_of(clocks.next_due)
             recorded += self.desk.record_clocks(found)
+        self._applied(ordered, due)
+        self._move(limit)
+        return recorded
+
+    def _applied(self, evaluated: list[str], due: dict[str, str]) -> None:
+        """Remember when the ``evaluated`` cases come due next, and the policy versions applied."""
         with self.store.transaction() as cursor:
-            cursor.executemany("DELETE FROM sla_due WHERE case_ref = ?", [(ref,) for ref in ordered])
+            if self.config.sla.policies:
+                cursor.executemany("DELETE FROM sla_due WHERE case_ref = ?", [(ref,) for ref in evaluated])
+            else:
+                cursor.execute("DELETE FROM sla_due")
             cursor.executemany("INSERT INTO sla_due VALUES (?, ?)", sorted(due.items()))
             cursor.execute("DELETE FROM sla_policies WHERE name = 'configured'")
             cursor.execute("INSERT INTO sla_policies VALUES ('configured', ?)", (self.versions,))
-        self._move(limit)
-        return recorded
 
     def _move(self, position: int) -> None:
         with self.store.transaction() as cursor:

@@ -139,3 +139,17 @@ def test_the_department_holding_the_case_at_a_breach_is_the_last_assigned_before
     breach = next(m for m in story.marks() if m.kind == "breached" and m.metric == "first_reply")
     assert breach.department == "billing"
     assert breach.at == local("12", "10:00")
+
+
+def test_the_policy_naming_most_of_the_case_applies_and_category_counts_before_priority() -> None:
+    sla = Sla(policies={
+        "default": SlaPolicy(version=1, resolution_minutes=60),
+        "urgent": SlaPolicy(version=1, priorities=["high", "critical"], resolution_minutes=30),
+        "payments": SlaPolicy(version=1, categories=["payment"], resolution_minutes=45),
+        "urgent_payments": SlaPolicy(version=1, categories=["payment"], priorities=["critical"], resolution_minutes=15),
+    })
+    assert sla.policy_for("other", "normal") == "default"
+    assert sla.policy_for("other", "high") == "urgent"
+    assert sla.policy_for("payment", "high") == "payments"
+    assert sla.policy_for("payment", "critical") == "urgent_payments"
+    assert Sla(policies={"vip": SlaPolicy(version=1, priorities=["high"])}).policy_for("other", "low") is None
