@@ -8,6 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casetrail.domain.business_hours import business_time
 from casetrail.domain.config import Sla, SlaPolicy
 from casetrail.projections.case_report import Row
 from casetrail.projections.sla import Mark, derive
@@ -153,3 +157,18 @@ def test_the_policy_naming_most_of_the_case_applies_and_category_counts_before_p
     assert sla.policy_for("payment", "high") == "payments"
     assert sla.policy_for("payment", "critical") == "urgent_payments"
     assert Sla(policies={"vip": SlaPolicy(version=1, priorities=["high"])}).policy_for("other", "low") is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(opened=st.integers(min_value=0, max_value=7 * 24 * 60), waited=st.integers(min_value=1, max_value=3 * 24 * 60))
+def test_a_first_reply_breaches_exactly_when_the_business_time_to_it_passes_the_target(opened: int,
+                                                                                       waited: int) -> None:
+    start = local("07", "00:00") + timedelta(minutes=opened)
+    reply = start + timedelta(minutes=waited)
+    story = Story().opened(start.isoformat()).contact(reply.isoformat(), "outbound")
+    marks = [m for m in story.marks() if m.metric == "first_reply"]
+    used = business_time(HOURS, start, reply)
+    assert marks[-1].kind == "fulfilled" and marks[-1].elapsed == used
+    assert any(m.kind == "breached" for m in marks) == (used > timedelta(hours=1))
+    assert any(m.kind == "warning" for m in marks) == (used > timedelta(minutes=48))
+    assert [m.at for m in marks] == sorted(m.at for m in marks)
