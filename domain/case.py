@@ -71,6 +71,21 @@ class CaseRef(Data):
     case_ref: Ref
 
 
+class CaseSla(Data):
+    """A service-level clock's milestone (docs/sla.md): which clock, under which policy version,
+    how much of its target it had used then, and the department holding the case."""
+
+    case_ref: Ref
+    policy: Ref
+    policy_version: int
+    metric: Literal["first_reply", "next_reply", "resolution"]
+    cycle: int  # 1, or the n-th next reply
+    target_seconds: int
+    elapsed_seconds: int  # business time the clock had run by this milestone
+    department: Ref
+    due_at: str | None = None  # a warning's: when the clock breaches if it keeps running (RFC 3339)
+
+
 # (code, department, subject): the subject tells apart factors of one code and
 # department, such as two missed steps of one procedure; it is usually empty.
 FactorKey = tuple[str, str, str]
@@ -90,6 +105,7 @@ class Case(Aggregate):
         self.status_changes: list[StatusChange] = []
         self.factors: dict[FactorKey, str] = {}
         self.linked: set[str] = set()  # "booking:B-1", "party:g-1", "contact:C-1", "event:SOURCE#ID"
+        self.sla_marks: set[str] = set()  # the ids of its clocks' milestones, each recorded once
 
     @property
     def status(self) -> Status:
@@ -216,6 +232,30 @@ class Case(Aggregate):
 
     class Closed(CaseRef, StatusChanged):
         change = "closed"
+
+
+    class SlaMarked(CaseSla, Fact):
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.sla_marks.add(self.provenance.id)
+
+    class SlaActivated(SlaMarked):
+        pass
+
+    class SlaPaused(SlaMarked):
+        pass
+
+    class SlaResumed(SlaMarked):
+        pass
+
+    class SlaWarned(SlaMarked):
+        pass
+
+    class SlaFulfilled(SlaMarked):
+        pass
+
+    class SlaBreached(SlaMarked):
+        pass
 
 
 def link_names(booking_refs: list[str], party_refs: list[str], contact_refs: list[str],

@@ -40,6 +40,7 @@ from casetrail.domain.case import (
     CaseRef,
     CaseReopened,
     CaseResolved,
+    CaseSla,
 )
 from casetrail.domain.contact import (
     Contact,
@@ -224,6 +225,14 @@ def _procedure_step(d: ContractData) -> str:
     return f"{d['procedure']} step {d['step']} done for {subject}"
 
 
+def _sla(happened: str) -> Callable[[ContractData], str]:
+    def summary(d: ContractData) -> str:
+        clock = d["metric"].replace("_", " ") + (f" {d['cycle']}" if d["metric"] == "next_reply" else "")
+        used = f"{d['elapsed_seconds'] // 60} of {d['target_seconds'] // 60} business minutes"
+        return f"{clock} clock {happened} ({d['policy']} v{d['policy_version']}, {used})"
+    return summary
+
+
 def _linked(d: ContractData) -> str:
     return "linked " + ", ".join(f"{name.removesuffix('_refs')} {', '.join(d[name])}"
                                  for name in ("booking_refs", "party_refs", "contact_refs") if d.get(name))
@@ -314,6 +323,13 @@ ENTRIES = (
               lambda d: f"factor {d['code']} ({d['department']}) confirmed: {d['rationale']}", _CASED, accepted=False),
     EventType("case.factor_rejected", Case.FactorRejected, (Landing(CASE, Case.FactorRejected),),
               lambda d: f"factor {d['code']} ({d['department']}) rejected: {d['rationale']}", _CASED, accepted=False),
+    # Service-level clocks, recorded by the case desk only (docs/sla.md).
+    *(EventType(f"sla.{kind}", CaseSla, (Landing(CASE, event),), _sla(happened), _CASED, accepted=False)
+      for kind, event, happened in (("activated", Case.SlaActivated, "started"), ("paused", Case.SlaPaused, "paused"),
+                                    ("resumed", Case.SlaResumed, "resumed"),
+                                    ("warning", Case.SlaWarned, "past its warning share"),
+                                    ("fulfilled", Case.SlaFulfilled, "stopped"),
+                                    ("breached", Case.SlaBreached, "breached"))),
     # Recorded by ``casetrail erase`` only.
     EventType("party.erased", PartyErased, (Landing(PARTY, Party.Erased),),
               lambda d: f"the personal data of {d['party_ref']} was erased ({d['reason']})", Subjects(party="party_ref"),

@@ -7,11 +7,14 @@ them in a TOML file (see ``adapters.config_file``).
 
 from __future__ import annotations
 
+from datetime import date
 from fnmatch import fnmatchcase
-from typing import Annotated
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationInfo, field_validator
 
+from casetrail.domain.business_hours import BusinessHours, parse_window
 from casetrail.domain.errors import UnknownEscalationLevel
 from casetrail.domain.escalation import DEFAULT_LEVELS
 
@@ -162,6 +165,78 @@ class Helpdesks(_Strict):
     mailbox: MailboxImport = Field(default_factory=MailboxImport)
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SlaMetric = Literal["first_reply", "next_reply", "resolution"]
+SLA_METRICS: tuple[SlaMetric, ...] = ("first_reply", "next_reply", "resolution")
+
+
+class SlaPolicy(_Strict):
+    """Targets in business minutes for the cases it selects (docs/sla.md). ``version`` is raised
+    whenever a target changes: the clocks are then computed again, and recorded beside the old."""
+
+    version: int = Field(ge=1, le=MAX_COUNT)
+    # Empty: any. The policy naming most of the case's category and priority applies.
+    categories: list[str] = Field(default_factory=list)
+    priorities: list[Literal["low", "normal", "high", "critical"]] = Field(default_factory=list)
+    first_reply_minutes: Minutes | None = None
+    next_reply_minutes: Minutes | None = None
+    resolution_minutes: Minutes | None = None
+
+    def target_minutes(self, metric: SlaMetric) -> int | None:
+        targets = {"first_reply": self.first_reply_minutes, "next_reply": self.next_reply_minutes,
+                   "resolution": self.resolution_minutes}
+        return targets[metric]
+
+
+class Sla(_Strict):
+    """The desk's business hours and its service-level policies; no policy, no clocks."""
+
+    time_zone: str = "UTC"
+    # Working windows of each weekday, local time; a day left out (or ``[]``) is not worked.
+    hours: dict[str, list[str]] = Field(default_factory=lambda: {day: ["09:00-17:00"] for day in WEEKDAYS[:5]})
+    # Local dates; TOML dates (2024-12-25) or ISO text.
+    holidays: list[Annotated[date, Strict(False)]] = Field(default_factory=list)
+    # A running clock past this share of its target is about to breach: warned of, and outstanding.
+    warn_at: float = Field(default=0.8, gt=0, lt=1)
+    policies: dict[str, SlaPolicy] = Field(default_factory=dict)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{zone!r} is not an IANA time zone") from None
+        return zone
+
+    @field_validator("hours")
+    @classmethod
+    def _working_windows(cls, hours: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, windows in hours.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"{day!r} is not a weekday ({', '.join(WEEKDAYS)})")
+            for window in windows:
+                try:
+                    parse_window(window)
+                except ValueError as error:
+                    raise ValueError(f"{day}: {error}") from None
+        if not any(hours.values()):
+            raise ValueError("no day has working hours")
+        return hours
+
+    def business_hours(self) -> BusinessHours:
+        return BusinessHours(ZoneInfo(self.time_zone),
+                             tuple(tuple(parse_window(w) for w in self.hours.get(day, [])) for day in WEEKDAYS),
+                             frozenset(self.holidays))
+
+    def policy_for(self, category: str | None, priority: str) -> str | None:
+        """The name of the policy for a case: among those whose selectors all match, the one
+        naming the most (category counts before priority); a tie goes to the first name."""
+        matching = [(bool(p.categories) * 2 + bool(p.priorities), name) for name, p in self.policies.items()
+                    if (not p.categories or category in p.categories) and (not p.priorities or priority in p.priorities)]
+        return min(matching, key=lambda m: (-m[0], m[1]))[1] if matching else None
+
+
 def _default_procedures() -> dict[str, Procedure]:
     return {
         "phone_booking": Procedure(
@@ -185,6 +260,7 @@ class Config(_Strict):
     escalation_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1)
     integrity: Integrity = Field(default_factory=Integrity)
     helpdesks: Helpdesks = Field(default_factory=Helpdesks)
+    sla: Sla = Field(default_factory=Sla)
 
     @field_validator("helpdesks")
     @classmethod
@@ -199,6 +275,16 @@ class Config(_Strict):
             raise ValueError(f"netsuite.escalation_level: {helpdesks.netsuite.escalation_level!r} "
                              "is not a configured escalation level")
         return helpdesks
+
+    @field_validator("sla")
+    @classmethod
+    def _sla_names_configured_categories(cls, sla: Sla, info: ValidationInfo) -> Sla:
+        categories = info.data.get("categories", [])
+        for name, policy in sla.policies.items():
+            for category in policy.categories:
+                if category not in categories:
+                    raise ValueError(f"policies.{name}: {category!r} is not a configured category")
+        return sla
 
     def check_escalation_level(self, level: str) -> None:
         """Every entrance asks here: the log is immutable, and a level no one configured must never reach it."""

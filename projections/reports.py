@@ -52,6 +52,25 @@ class FactorFacts:
 
 
 @dataclass(frozen=True)
+class SlaFacts:
+    """One service-level clock of a case, under its latest policy version (docs/sla.md)."""
+
+    case_ref: str
+    policy: str
+    version: int
+    metric: str
+    cycle: int
+    status: str  # met, breached, running, paused
+    started_at: datetime
+    ended_at: datetime | None  # when it was met or breached
+    warned_at: datetime | None
+    due_at: datetime | None
+    department: str
+    elapsed_seconds: int
+    target_seconds: int
+
+
+@dataclass(frozen=True)
 class Period:
     """Dates ``first`` to ``last`` inclusive, in a time zone: ``start`` <= t < ``end``."""
 
@@ -93,14 +112,46 @@ def split(period: Period, unit: str) -> list[Period]:
     return parts
 
 
-def period_report(cases: list[CaseFacts], periods: list[Period]) -> list[dict[str, Any]]:
-    """``weekly`` and ``monthly``: one entry per period.
+def period_report(cases: list[CaseFacts], periods: list[Period], clocks: Iterable[SlaFacts] = ()
+                  ) -> list[dict[str, Any]]:
+    """``weekly`` and ``monthly``: one entry per period, with the SLA targets met in it (``sla_met``).
 
     The cases are put in order once, so that each period finds its own by binary search
     rather than by a pass over every case: the report grows with its periods plus its cases.
     """
-    ordered = _InOrder(cases)
-    return [_period(ordered, period) for period in periods]
+    ordered, clocks = _InOrder(cases), list(clocks)
+    return [{**_period(ordered, period), "sla": sla_met(clocks, period)} for period in periods]
+
+
+def sla_met(clocks: list[SlaFacts], period: Period) -> dict[str, Any]:
+    """The SLA targets that came to an end in the period: met when a clock stopped before its target,
+    breached when its target passed; by policy (and version) and by the department holding the case."""
+    ended = [c for c in clocks if period.holds(c.ended_at)]
+
+    def share(chosen: list[SlaFacts]) -> dict[str, Any]:
+        met = sum(c.status == "met" for c in chosen)
+        return {"targets": len(chosen), "met": met, "breached": len(chosen) - met,
+                "share_met": _round(met / len(chosen)) if chosen else None}
+
+    policies = sorted({(c.policy, c.version) for c in ended})
+    return {**share(ended),
+            "by_policy": [{"policy": name, "version": version,
+                           **share([c for c in ended if (c.policy, c.version) == (name, version)])}
+                          for name, version in policies],
+            "by_department": [{"department": name, **share([c for c in ended if c.department == name])}
+                              for name in sorted({c.department for c in ended})]}
+
+
+def sla_at_risk(clocks: list[SlaFacts], at: datetime) -> list[dict[str, Any]]:
+    """The clocks about to breach at ``at``: running, past their warning share, neither met nor breached
+    by then; the soonest due first."""
+    risky = [c for c in clocks if c.status in ("running", "breached") and c.warned_at is not None
+             and c.warned_at <= at and (c.ended_at is None or c.ended_at > at)]
+    risky.sort(key=lambda c: (c.due_at or c.warned_at or at, c.case_ref, c.metric, c.cycle))
+    return [{"case_ref": c.case_ref, "policy": c.policy, "version": c.version, "metric": c.metric, "cycle": c.cycle,
+             "department": c.department, "warned_at": rfc3339_moment(c.warned_at) if c.warned_at else None,
+             "due_at": rfc3339_moment(c.due_at) if c.due_at else None, "target_seconds": c.target_seconds}
+            for c in risky]
 
 
 class _InOrder:

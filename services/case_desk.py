@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -21,7 +22,8 @@ from casetrail.domain.case import Case, EvidenceRef, link_names
 from casetrail.domain.errors import CaseNotFound
 from casetrail.domain.model import Aggregate, Provenance
 from casetrail.projections.findings import Finding
-from casetrail.projections.recorded import instant_of, moment_of
+from casetrail.projections.recorded import instant_of, moment_of, rfc3339
+from casetrail.projections.sla import Mark
 from casetrail.services.application import CasetrailApplication, retrying
 
 SOURCE = "casetrail"
@@ -29,6 +31,23 @@ LIFECYCLE: dict[str, type[Case.Fact]] = {
     "assigned": Case.Assigned, "escalated": Case.Escalated, "resolved": Case.Resolved,
     "reopened": Case.Reopened, "closed": Case.Closed,
 }
+
+
+SLA_MARKS: dict[str, type[Case.SlaMarked]] = {
+    "activated": Case.SlaActivated, "paused": Case.SlaPaused, "resumed": Case.SlaResumed,
+    "warning": Case.SlaWarned, "fulfilled": Case.SlaFulfilled, "breached": Case.SlaBreached,
+}
+SLA_FACTOR = "sla_breached"
+
+
+@dataclass(frozen=True)
+class CaseClocks:
+    """The milestones a case's clocks reached under one version of one policy."""
+
+    case_ref: str
+    policy: str
+    version: int
+    marks: tuple[Mark, ...]
 
 
 # Cases whose findings are applied in one transaction: each is read back whole first, and
@@ -108,6 +127,51 @@ class CaseDesk(CasetrailApplication):
                                           "case.factor_proposed", factor.at, factor.known_at or finding.known_at,
                                           actor, factor.explanation))
         return case
+
+    def record_clocks(self, clocks: list[CaseClocks]) -> int:
+        """Record the milestones of cases' clocks that the cases do not have yet, and propose
+        ``sla_breached`` for each breach; returns how many events that recorded."""
+        recorded = 0
+        for start in range(0, len(clocks), CASES_AT_ONCE):
+            recorded += retrying(partial(self._record_clocks, clocks[start : start + CASES_AT_ONCE]))
+        return recorded
+
+    def _record_clocks(self, clocks: list[CaseClocks]) -> int:
+        streams = self.current_streams({ids.case_id(c.case_ref) for c in clocks})
+        changed: dict[uuid.UUID, Case] = {}
+        for case_clocks in clocks:
+            case = streams.get(ids.case_id(case_clocks.case_ref))
+            if isinstance(case, Case):
+                for mark in case_clocks.marks:
+                    if self._mark(case, case_clocks, mark):
+                        changed[case.id] = case
+        events = [event for aggregate in changed.values() for event in aggregate.collect_events()]
+        self.events.put(events)
+        return len(events)
+
+    def _mark(self, case: Case, clocks: CaseClocks, mark: Mark) -> bool:
+        ref, kind = clocks.case_ref, f"sla.{mark.kind}"
+        event_id = f"{ref}:sla:{clocks.policy}:v{clocks.version}:{mark.metric}:{mark.cycle}:{mark.kind}:{mark.occurrence}"
+        if event_id in case.sla_marks:
+            return False
+        at, known = instant_of(mark.at), instant_of(mark.known_at)
+        fields = {"policy": clocks.policy, "policy_version": clocks.version, "metric": mark.metric,
+                  "cycle": mark.cycle, "target_seconds": int(mark.target.total_seconds()),
+                  "elapsed_seconds": int(mark.elapsed.total_seconds()), "department": mark.department,
+                  **({"due_at": rfc3339(instant_of(mark.due))} if mark.due else {})}
+        Case.record(case, case.id, SLA_MARKS[mark.kind], case_ref=ref, **fields,
+                    provenance=own_facts(event_id, kind, at, known, "detector:sla", fields))
+        subject = f"{mark.metric}:{mark.cycle}"
+        if mark.kind == "breached" and (SLA_FACTOR, mark.department, subject) not in case.factors:
+            clock = mark.metric.replace("_", " ") + (f" {mark.cycle}" if mark.metric == "next_reply" else "")
+            explanation = (f"the {clock} target of {int(mark.target.total_seconds()) // 60} business minutes "
+                           f"({clocks.policy} v{clocks.version}) passed while {mark.department} held the case")
+            Case.record(case, case.id, Case.FactorProposed, case_ref=ref, code=SLA_FACTOR, department=mark.department,
+                        subject=subject, explanation=explanation,
+                        evidence=[EvidenceRef(source=s, id=i) for s, i in mark.evidence],
+                        provenance=own_facts(f"{ref}:factor:{SLA_FACTOR}:{mark.department}:{subject}",
+                                             "case.factor_proposed", at, known, "detector:sla", explanation))
+        return True
 
     def decide(self, case_ref: str, code: str, confirm: bool, by: str, rationale: str,
                department: str | None = None, subject: str | None = None, role: str = "lead") -> None:

@@ -25,6 +25,7 @@ from casetrail.projections.findings import Finding
 from casetrail.services.case_desk import SOURCE, CaseDesk
 from casetrail.services.case_queries import CaseQueries
 from casetrail.services.ports import ViewStore
+from casetrail.services.sla_clocks import SlaClocks
 from casetrail.services.tracking import DETECTORS
 from casetrail.services.view_runner import TRACKING_SCHEMA, ViewRunner
 
@@ -73,6 +74,7 @@ class DetectorRunner:
         self.cases = CaseQueries(store)
         self.batch_size = batch_size
         self.evaluate_every = evaluate_every
+        self.clocks = SlaClocks(desk, store, timeline, config)
         with store.transaction() as cursor:
             cursor.execute(TRACKING_SCHEMA)
             cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?) ON CONFLICT (view) DO NOTHING",
@@ -96,7 +98,8 @@ class DetectorRunner:
                 # Another process may have evaluated further meanwhile: never move back.
                 cursor.execute("UPDATE casetrail_tracking SET position = ? WHERE view = ? AND position < ?",
                                (position, NAME, position))
-        return recorded
+        # The service-level clocks move with time too: they look again even when no event arrived.
+        return recorded + self.clocks.catch_up()
 
     def evaluate(self, scope: Scope) -> list[Finding]:
         windows = self.config.windows

@@ -11,7 +11,7 @@ from typing import Any
 
 from casetrail.projections import reports
 from casetrail.projections.recorded import moment_of
-from casetrail.projections.reports import CaseFacts, FactorFacts, Period
+from casetrail.projections.reports import CaseFacts, FactorFacts, Period, SlaFacts
 from casetrail.services import tracking
 from casetrail.services.ports import ViewReader
 
@@ -40,7 +40,8 @@ class ReportQueries:
         document: dict[str, Any] = {"report": name, "definition_version": reports.DEFINITION_VERSION,
                                     "position": tracking.position(self.store, tracking.REPORTS), "tz": str(zone), **period.label()}
         if name in ("weekly", "monthly"):
-            document["periods"] = reports.period_report(cases, reports.split(period, name.removesuffix("ly")))
+            document["periods"] = reports.period_report(cases, reports.split(period, name.removesuffix("ly")),
+                                                        self.clocks())
         elif name == "top-issues":
             document["previous"] = period.before().label()
             document["top"] = reports.top_issues(cases, period, top)
@@ -49,6 +50,7 @@ class ReportQueries:
             document["at"] = reports.rfc3339_moment(at.astimezone(UTC))
             document["cases"] = reports.outstanding(cases, at)
             document["by_priority_and_age"] = reports.outstanding_grid(document["cases"])
+            document["sla_at_risk"] = reports.sla_at_risk(self.clocks(), at.astimezone(UTC))
         else:
             document["departments"] = reports.departments(cases, self.factors(), period)
         return document
@@ -60,10 +62,21 @@ class ReportQueries:
         return [CaseFacts(r[0], r[1] or "uncategorized", r[2], r[3], moment_of(r[4]), moment_of(r[5]) if r[5] else None,
                           r[6], r[7], r[8], r[9], r[10], bool(r[11])) for r in rows]
 
+    def clocks(self) -> list[SlaFacts]:
+        rows = self.store.query(
+            "SELECT case_ref, policy, version, metric, cycle, status, started_at, ended_at, warned_at, due_at, "
+            "department, elapsed_seconds, target_seconds FROM report_sla ORDER BY case_ref, metric, cycle")
+        return [SlaFacts(r[0], r[1], r[2], r[3], r[4], r[5], moment_of(r[6]), _moment(r[7]), _moment(r[8]),
+                         _moment(r[9]), r[10], r[11], r[12]) for r in rows]
+
     def factors(self) -> list[FactorFacts]:
         rows = self.store.query("SELECT case_ref, code, department, status FROM report_factors "
                                 "ORDER BY case_ref, code, department, subject")
         return [FactorFacts(*row) for row in rows]
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _default_first(cases: list[CaseFacts], zone: tzinfo) -> date:

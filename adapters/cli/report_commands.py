@@ -61,6 +61,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         rows, footer = _busy_periods(document, rows)
     keys = KEYS[document["report"]]
     show_table(title, [Column(name.replace("_", " "), key=name in keys) for name in header], rows, footer)
+    if document.get("sla_at_risk"):
+        at_risk = ["case_ref", "policy", "metric", "cycle", "department", "warned_at", "due_at"]
+        show_table("SLA clocks about to breach", [Column(name.replace("_", " "), key=name == "case_ref")
+                                                  for name in at_risk],
+                   [[clock[name] for name in at_risk] for clock in document["sla_at_risk"]])
     return 0
 
 
@@ -96,10 +101,12 @@ def _table(document: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     name = document["report"]
     if name in ("weekly", "monthly"):
         header = ["from", "to", "opened", "resolved", "open_at_end", "median_hours", "p90_hours",
-                  "contacts_per_case", "transfers", "hold_seconds", "first_contact_resolution", "top_category"]
+                  "contacts_per_case", "transfers", "hold_seconds", "first_contact_resolution", "top_category",
+                  "sla_targets", "sla_share_met"]
         return header, [[p["from"], p["to"], p["opened"], p["resolved"], p["open_at_end"],
                          p["hours_to_resolution"]["median"], p["hours_to_resolution"]["p90"],
-                         *p["effort"].values(), _top(p["by_category"])] for p in document["periods"]]
+                         *p["effort"].values(), _top(p["by_category"]), p["sla"]["targets"], p["sla"]["share_met"]]
+                        for p in document["periods"]]
     if name == "top-issues":
         return ["rank", "category", "count", "previous", "change"], [list(t.values()) for t in document["top"]]
     if name == "outstanding":

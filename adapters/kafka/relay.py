@@ -39,6 +39,8 @@ POSITION_HEADER = "casetrail_position"
 CLOUDEVENT = b"application/cloudevents+json"  # events: structured-mode CloudEvents
 PLAIN_JSON = b"application/json"  # case summaries and alerts: casetrail's own documents (spec cases-v1.md)
 ALERT_PRIORITIES = {"high", "critical"}
+# A service-level clock past its warning share, or past its target (docs/sla.md).
+SLA_ALERTS = {"sla.warning": "sla_warning", "sla.breached": "sla_breached"}
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class Relay:
         log.info("batch relayed", events=len(batch), position=batch[-1].position)
 
     def messages(self, batch: Sequence[Recorded]) -> Iterator[Message]:
-        cases = CaseHistory(self.system, [r for r in batch if _is_case_event(r)])
+        cases = CaseHistory(self.system, [r for r in batch if _is_case_event(r) or _is_sla_alert(r)])
         for recorded in batch:
             stream = str(recorded.stream_id)
             position = (POSITION_HEADER, str(recorded.position).encode())
@@ -122,7 +124,7 @@ class Relay:
             yield Message(self.topics.events, stream.encode(), event_document(recorded, stream, occurred),
                           [("content-type", CLOUDEVENT), position])
             summary = cases.after(recorded)
-            if summary is not None:
+            if summary is not None and _is_case_event(recorded):
                 yield Message(self.topics.cases, summary["case_id"].encode(), case_change(recorded, summary, occurred),
                               [("content-type", PLAIN_JSON), position])
             alert = alert_document(recorded, summary, occurred)
@@ -178,7 +180,8 @@ def case_change(recorded: Recorded, summary: dict[str, Any], occurred: str) -> d
 
 def alert_document(recorded: Recorded, summary: dict[str, Any] | None, occurred: str) -> dict[str, Any] | None:
     """An alert while the customer may still be waiting: a case a detector opened
-    before anyone called (proactive), a high or critical case, an executive escalation."""
+    before anyone called (proactive), a high or critical case, an executive escalation,
+    a service-level clock past its warning share or its target."""
     facts = recorded.provenance or {}
     kind = facts.get("type")
     reasons = []
@@ -189,18 +192,24 @@ def alert_document(recorded: Recorded, summary: dict[str, Any] | None, occurred:
             reasons.append(f"{recorded.state['priority']}_priority")
     if kind in ("case.escalated", "contact.escalated") and recorded.state.get("level") == "executive":
         reasons.append("executive_escalation")
+    if kind in SLA_ALERTS:
+        reasons.append(SLA_ALERTS[kind])
     if not reasons:
         return None
     data = inbound_data(recorded.state)
+    sla = {"sla": {name: data[name] for name in ("policy", "policy_version", "metric", "cycle", "target_seconds",
+                                                "elapsed_seconds")}} if kind in SLA_ALERTS else {}
     return {
         "reasons": reasons,
         "at": occurred,
-        "department": facts.get("department"),
+        # A clock's alert goes to the department holding the case, not to casetrail that recorded it.
+        "department": data["department"] if kind in SLA_ALERTS else facts.get("department"),
         "event": {"source": facts.get("source"), "id": facts.get("id"), "type": kind},
         "case": summary,
         "contact_ref": data.get("contact_ref"),
         "party_ref": data.get("party_ref"),
         "position": recorded.position,
+        **sla,
     }
 
 
@@ -233,6 +242,11 @@ def _row(stored: StoredEvent) -> Row | None:
     # Within one case the version orders events as their log positions would.
     values = entry_row(Recorded(stored.originator_version, decode(stored)))
     return Row(*values) if values is not None else None
+
+
+def _is_sla_alert(recorded: Recorded) -> bool:
+    facts = recorded.provenance
+    return facts is not None and facts.get("type") in SLA_ALERTS
 
 
 def _is_case_event(recorded: Recorded) -> bool:

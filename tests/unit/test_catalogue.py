@@ -30,6 +30,7 @@ from casetrail.domain.catalogue import (
 from casetrail.domain.contact import Contact
 from casetrail.domain.inventory import Inventory
 from casetrail.domain.values import Data, Date, Nights, Ref
+from casetrail.projections.sla import KINDS as SLA_KINDS
 from casetrail.projections.timeline import inbound_data
 from casetrail.services.detection import Scope, _widen
 from casetrail.services.event_mapper import JSONTranscoder, PydanticMapper
@@ -89,7 +90,8 @@ def test_the_catalogue_names_each_type_once_and_lands_each_on_a_stream() -> None
     assert len(CATALOGUE) == len({entry.name for entry in CATALOGUE.values()})
     assert all(entry.lands_on for entry in CATALOGUE.values())
     recorded_only = {name for name, entry in CATALOGUE.items() if not entry.accepted}
-    assert recorded_only == {"case.linked", "case.factor_proposed", "case.factor_confirmed", "case.factor_rejected"}
+    assert recorded_only == {"case.linked", "case.factor_proposed", "case.factor_confirmed", "case.factor_rejected",
+                             "party.erased", *(f"sla.{kind}" for kind in SLA_KINDS)}
 
 
 @pytest.mark.parametrize("event", sample_events(), ids=lambda e: f"{e['source']}#{e['id']}")
