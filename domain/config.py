@@ -145,7 +145,8 @@ class NetSuiteImport(_Strict):
     companies: dict[str, str] = Field(default_factory=dict)  # company id → party ref
     employees: dict[str, str] = Field(default_factory=dict)  # employee id → department
     department: str = "customer_service"  # of an employee not listed, and of the case before it is assigned
-    escalation_level: str = "supervisor"  # what an escalation to an employee counts as
+    # What an escalation to an employee counts as; unset, the lowest configured escalation level.
+    escalation_level: str | None = None
 
 
 class MailboxImport(_Strict):
@@ -271,8 +272,12 @@ class Config(_Strict):
             for name, category in mapping.items():
                 if category not in categories:
                     raise ValueError(f"{table}: {name!r} maps to {category!r}, which is not a configured category")
-        if helpdesks.netsuite.escalation_level not in levels:
-            raise ValueError(f"netsuite.escalation_level: {helpdesks.netsuite.escalation_level!r} "
+        netsuite = helpdesks.netsuite
+        if netsuite.escalation_level is None and levels:
+            netsuite = netsuite.model_copy(update={"escalation_level": levels[0]})
+            helpdesks = helpdesks.model_copy(update={"netsuite": netsuite})
+        if netsuite.escalation_level not in levels:
+            raise ValueError(f"netsuite.escalation_level: {netsuite.escalation_level!r} "
                              "is not a configured escalation level")
         return helpdesks
 

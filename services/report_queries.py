@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from casetrail.projections import reports
+from casetrail.projections.case_report import Row
 from casetrail.projections.recorded import moment_of
 from casetrail.projections.reports import CaseFacts, FactorFacts, Period, SlaFacts
 from casetrail.services import tracking
@@ -63,11 +64,19 @@ class ReportQueries:
                           r[6], r[7], r[8], r[9], r[10], bool(r[11])) for r in rows]
 
     def clocks(self) -> list[SlaFacts]:
-        rows = self.store.query(
-            "SELECT case_ref, policy, version, metric, cycle, status, started_at, ended_at, warned_at, due_at, "
-            "department, elapsed_seconds, target_seconds FROM report_sla ORDER BY case_ref, metric, cycle")
-        return [SlaFacts(r[0], r[1], r[2], r[3], r[4], r[5], moment_of(r[6]), _moment(r[7]), _moment(r[8]),
-                         _moment(r[9]), r[10], r[11], r[12]) for r in rows]
+        """Each case's clocks under its latest policy version, from the timeline's ``sla.*`` entries:
+        folded when asked, so the reports view need not change (a store of an earlier release reads
+        as it did)."""
+        from casetrail.projections.sla import outcomes
+        from casetrail.services.case_queries import CaseQueries
+
+        by_case: dict[str, list[Row]] = {}
+        for row in CaseQueries(self.store).rows("type LIKE 'sla.%'", []):
+            by_case.setdefault(str(row.case_ref), []).append(row)
+        return [SlaFacts(ref, o.policy, o.version, o.metric, o.cycle, o.status, moment_of(o.started_at),
+                         _moment(o.ended_at), _moment(o.warned_at), _moment(o.due_at), o.department,
+                         o.elapsed_seconds, o.target_seconds)
+                for ref, rows in sorted(by_case.items()) for o in outcomes(rows)]
 
     def factors(self) -> list[FactorFacts]:
         rows = self.store.query("SELECT case_ref, code, department, status FROM report_factors "

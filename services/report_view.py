@@ -16,17 +16,15 @@ from typing import Any
 
 from casetrail.projections.case_report import CaseState, Row, effort
 from casetrail.projections.recorded import Recorded, instant, moment_of
-from casetrail.projections.sla import outcomes
 from casetrail.projections.view import View
 from casetrail.services.case_queries import AROUND_CASE, CaseQueries
 from casetrail.services.ports import ViewCursor
 
 # Bump when a row is computed differently: the view is then rebuilt from the log.
 # 2: counts and hold time are 64-bit, so sums of values inside the inbound limits fit.
-# 3: the service-level clocks of each case (``report_sla``).
-VERSION = 3
+VERSION = 2
 NAME = "reports"
-TABLES = ["report_cases", "report_factors", "report_subjects", "report_sla"]
+TABLES = ["report_cases", "report_factors", "report_subjects"]
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS report_cases ("
     "case_ref TEXT PRIMARY KEY, category TEXT, priority TEXT NOT NULL, status TEXT NOT NULL, "
@@ -37,11 +35,6 @@ SCHEMA = [
     "status TEXT NOT NULL, PRIMARY KEY (case_ref, code, department, subject))",
     "CREATE TABLE IF NOT EXISTS report_subjects ("
     "kind TEXT NOT NULL, ref TEXT NOT NULL, case_ref TEXT NOT NULL, PRIMARY KEY (kind, ref, case_ref))",
-    "CREATE TABLE IF NOT EXISTS report_sla ("
-    "case_ref TEXT NOT NULL, policy TEXT NOT NULL, version INTEGER NOT NULL, metric TEXT NOT NULL, "
-    "cycle INTEGER NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, warned_at TEXT, "
-    "due_at TEXT, department TEXT NOT NULL, elapsed_seconds BIGINT NOT NULL, target_seconds BIGINT NOT NULL, "
-    "PRIMARY KEY (case_ref, metric, cycle))",
     # Kept while rebuilding too: every case is written again, and first deleted, many times.
     "CREATE INDEX IF NOT EXISTS report_subjects_by_case ON report_subjects (case_ref)",
 ]
@@ -113,13 +106,6 @@ def _write_cases(cursor: ViewCursor, queries: CaseQueries, case_refs: list[str])
         cursor.executemany("INSERT INTO report_subjects VALUES (?, ?, ?)",
                            [(kind, ref, state.case_ref) for state, _, contacts in found
                             for kind, refs in _subjects(state, contacts) for ref in sorted(refs)])
-        clocks: dict[str, list[Row]] = {}
-        for row in queries.rows_of("case_ref", [state.case_ref for state, _, _ in found], also="type LIKE 'sla.%'"):
-            clocks.setdefault(str(row.case_ref), []).append(row)
-        cursor.executemany("INSERT INTO report_sla VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [(ref, o.policy, o.version, o.metric, o.cycle, o.status, o.started_at, o.ended_at,
-                             o.warned_at, o.due_at, o.department, o.elapsed_seconds, o.target_seconds)
-                            for ref, rows in sorted(clocks.items()) for o in outcomes(rows)])
 
 
 def _subjects(state: CaseState, contacts: list[Row]) -> list[tuple[str, set[str]]]:

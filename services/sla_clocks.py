@@ -45,7 +45,7 @@ class SlaClocks:
         self.cases = CaseQueries(store, config.escalation_levels)
         self.hours = config.sla.business_hours()
         self.versions = orjson.dumps({name: p.version for name, p in sorted(config.sla.policies.items())}).decode()
-        with store.transaction() as cursor:
+        with store.schema_transaction() as cursor:  # beside other processes making the same tables
             for statement in SCHEMA:
                 cursor.execute(statement)
             cursor.execute("INSERT INTO casetrail_tracking VALUES (?, 0, ?) ON CONFLICT (view) DO NOTHING",

@@ -195,7 +195,7 @@ def test_a_consumer_whose_database_connections_are_cut_stores_every_record_once(
         with psycopg.connect(server, application_name="casetrail-test-reader") as conn:
             (last,) = conn.execute(f'SELECT max(notification_id) FROM "{schema}".casetrail_events').fetchone()
             positions = [p for (p,) in conn.execute(f'SELECT position FROM "{schema}".casetrail_tracking')]
-        return len(positions) == 3 and all(p == last for p in positions)
+        return len(positions) >= 3 and all(p == last for p in positions)  # the views, the detectors, the clocks
 
     with psycopg.connect(server, application_name="casetrail-test-reader") as conn:
         (began,) = conn.execute("SELECT now()").fetchone()
