@@ -96,9 +96,11 @@ class SlaClocks:
                 cursor.executemany("DELETE FROM sla_due WHERE case_ref = ?", [(ref,) for ref in evaluated])
             else:
                 cursor.execute("DELETE FROM sla_due")
-            cursor.executemany("INSERT INTO sla_due VALUES (?, ?)", sorted(due.items()))
-            cursor.execute("DELETE FROM sla_policies WHERE name = 'configured'")
-            cursor.execute("INSERT INTO sla_policies VALUES ('configured', ?)", (self.versions,))
+            # Upserts: two processes catching up at once both find a row missing, and both write it.
+            cursor.executemany("INSERT INTO sla_due VALUES (?, ?) ON CONFLICT (case_ref) DO UPDATE SET "
+                               "due_at = excluded.due_at", sorted(due.items()))
+            cursor.execute("INSERT INTO sla_policies VALUES ('configured', ?) ON CONFLICT (name) DO UPDATE SET "
+                           "versions = excluded.versions", (self.versions,))
 
     def _move(self, position: int) -> None:
         with self.store.transaction() as cursor:
