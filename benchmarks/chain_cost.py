@@ -67,45 +67,50 @@ def unchained_env(url: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class ChainIngestFigures:
-    store: str
-    inbound: int
-    stored: int
-    # The best of the rounds, each round one ingest of each kind into a fresh store.
-    chained_seconds: float
-    unchained_seconds: float
-    # Every round's (chained, unchained) seconds, for the spread.
+class ChainCost:
+    """The same writes of ``count`` items with and without the chain, round after round."""
+
+    count: int
+    # Every round's (chained, unchained) seconds, each into a fresh store; the best of each is the figure.
     rounds: tuple[tuple[float, float], ...]
 
     @property
     def chained_rate(self) -> float:
-        return self.inbound / self.chained_seconds
+        return self.count / min(chained for chained, _ in self.rounds)
 
     @property
     def unchained_rate(self) -> float:
-        return self.inbound / self.unchained_seconds
+        return self.count / min(unchained for _, unchained in self.rounds)
 
     @property
     def ratio(self) -> float:
-        return self.unchained_seconds / self.chained_seconds
+        return self.chained_rate / self.unchained_rate
+
+    @property
+    def spread(self) -> str:
+        return ", ".join(f"{unchained / chained:.2f}" for chained, unchained in self.rounds)
 
 
-def measure_chain_ingest(kind: str, lines: list[bytes], rounds: int = 2) -> ChainIngestFigures:
-    """``Ingestion.ingest`` of the same lines with and without the chain, alternating which goes first."""
+def measure_chain_ingest(kind: str, lines: list[bytes], rounds: int = 2) -> tuple[ChainCost, ChainCost]:
+    """``Ingestion.ingest`` of the same lines with and without the chain; then their stored events
+    inserted through the recorder alone, ``BATCH`` per transaction, with and without it. Each
+    round alternates which goes first."""
     _ingest_seconds(kind, lines[:WARM_UP], chained=True)  # the first ingest of a process pays its imports
-    timings: list[tuple[float, float]] = []
-    stored = 0
+    ingests: list[tuple[float, float]] = []
+    inserts: list[tuple[float, float]] = []
+    stored: list[StoredEvent] = []
     for round_number in range(rounds):
-        first_chained = round_number % 2 == 0
-        seconds: dict[bool, float] = {}
-        for chained in (first_chained, not first_chained):
-            seconds[chained], stored = _ingest_seconds(kind, lines, chained)
-        timings.append((seconds[True], seconds[False]))
-    return ChainIngestFigures(kind, len(lines), stored, min(t[0] for t in timings), min(t[1] for t in timings),
-                              tuple(timings))
+        order = (True, False) if round_number % 2 == 0 else (False, True)
+        ingest: dict[bool, float] = {}
+        for chained in order:
+            ingest[chained], stored = _ingest_seconds(kind, lines, chained)
+        ingests.append((ingest[True], ingest[False]))
+        insert = {chained: _insert_seconds(kind, stored, chained) for chained in order}
+        inserts.append((insert[True], insert[False]))
+    return ChainCost(len(lines), tuple(ingests)), ChainCost(len(stored), tuple(inserts))
 
 
-def _ingest_seconds(kind: str, lines: list[bytes], chained: bool) -> tuple[float, int]:
+def _ingest_seconds(kind: str, lines: list[bytes], chained: bool) -> tuple[float, list[StoredEvent]]:
     with fresh_store(kind) as url:
         app = Ingestion(env=persistence_env(url) if chained else unchained_env(url), config=Config())
         inputs = [RawInput(raw=line, entrance=f"bench:{n}") for n, line in enumerate(lines)]
@@ -114,15 +119,32 @@ def _ingest_seconds(kind: str, lines: list[bytes], chained: bool) -> tuple[float
         seconds = time.perf_counter() - started
         if counts.accepted != len(lines):
             raise RuntimeError(f"the generated traffic was not all accepted: {counts}")
-        # Each store is what it claims: every position linked, or none.
-        stored = app.recorder.max_notification_id() or 0
-        checked, broken = verify_log(app.chained_log)
-        if chained and (broken is not None or checked != stored):
-            raise RuntimeError(f"the chained ingest left a log that does not verify: {checked} of {stored}, {broken}")
-        if not chained and app.chained_log.chain_links(0, 1):
-            raise RuntimeError("the unchained ingest wrote links")
+        stored = [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+                  for n in app.recorder.select_notifications(start=1, limit=10 * len(lines))]
+        _check_chain(app, len(stored), chained)
         app.close()
     return seconds, stored
+
+
+def _insert_seconds(kind: str, stored: list[StoredEvent], chained: bool) -> float:
+    with fresh_store(kind) as url:
+        app = Ingestion(env=persistence_env(url) if chained else unchained_env(url), config=Config())
+        started = time.perf_counter()
+        for start in range(0, len(stored), BATCH):
+            app.recorder.insert_events(stored[start : start + BATCH])
+        seconds = time.perf_counter() - started
+        _check_chain(app, len(stored), chained)
+        app.close()
+    return seconds
+
+
+def _check_chain(app: Ingestion, stored: int, chained: bool) -> None:
+    """Each store is what it claims: every position linked, or none."""
+    checked, broken = verify_log(app.chained_log)
+    if chained and (broken is not None or checked != stored):
+        raise RuntimeError(f"the chained write left a log that does not verify: {checked} of {stored}, {broken}")
+    if not chained and app.chained_log.chain_links(0, 1):
+        raise RuntimeError("the unchained write wrote links")
 
 
 @dataclass(frozen=True)
