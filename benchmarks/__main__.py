@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.case_latency import measure_case_latency, table_rows
+from benchmarks.chain_cost import measure_chain_ingest, measure_verify
 from benchmarks.concurrent_writers import add_rows as add_concurrent_rows
 from benchmarks.http_rates import measure_http
 from benchmarks.http_rates import table_rows as http_rows
@@ -29,7 +30,7 @@ from casetrail.adapters.cli.interpreter import tune_for_batches
 from casetrail.adapters.logs import configure_logging
 
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
-PARTS = ("ingest", "memory", "concurrent", "import", "case", "http", "kafka", "rebuild")
+PARTS = ("ingest", "memory", "concurrent", "import", "case", "http", "kafka", "rebuild", "chain")
 PER_EVENT_SAMPLE = 5000
 
 
@@ -42,6 +43,10 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=float, default=60, help="length of the mixed HTTP run")
     parser.add_argument("--kafka-events", type=int, default=50_000, help="generated events sent through Kafka")
     parser.add_argument("--log-events", type=int, default=1_000_000, help="size of the log the views are rebuilt from")
+    parser.add_argument("--verify-events", type=int, default=1_000_000,
+                        help="size of the log the chain part verifies (a small one for a quick run)")
+    parser.add_argument("--chain-rounds", type=int, default=3,
+                        help="rounds of the chain part's pairs (with and without the chain; verify and raw read)")
     parser.add_argument("--stream-mb", type=int, default=1024, help="size of the stream the memory part ingests")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help=f"comma-separated parts to run (default all: {','.join(PARTS)})")
@@ -133,8 +138,41 @@ def main() -> None:
             table.add_row(f"peak memory of that rebuild, {label}", f"{rebuilt.peak_rss_mb:,.0f} MB", "", "", "< 500 MB")
             table.add_row(f"case report of 200 entries in that store, {label}",
                           f"p50 {rebuilt.case_p50_ms:.1f} ms, p95 {rebuilt.case_p95_ms:.1f} ms", "", "", "p95 < 20 ms")
+    if "chain" in parts:
+        add_chain_rows(table, args.events, args.verify_events, args.chain_rounds)
     console.print(table)
     console.print(f"total {time.perf_counter() - started:.0f} s")
+
+
+def add_chain_rows(table: Table, events: int, verify_events: int, rounds: int) -> None:
+    """The hash chain's cost: ingest with and without its write, and verify beside a raw read."""
+    lines = generate_events(events)
+    for kind, label in STORES:
+        ingest, insert = measure_chain_ingest(kind, lines, rounds)
+        table.add_row(f"ingest {events:,} generated events with the chain, {label}",
+                      f"{ingest.chained_rate:,.0f} events/s",
+                      f"{ingest.unchained_rate:,.0f} events/s: the same ingest, the chain's write left out",
+                      f"{ingest.ratio:.2f} (rounds {ingest.spread()}); CPU {ingest.cpu_ratio:.2f} "
+                      f"(rounds {ingest.spread(cpu=True)})", "≥ 0.85")
+        table.add_row(f"insert their {insert.count:,} stored events through the recorder with the chain, {label}",
+                      f"{insert.chained_rate:,.0f} stored/s",
+                      f"{insert.unchained_rate:,.0f} stored/s: the same batches, the chain's write left out",
+                      f"{insert.ratio:.2f} (rounds {insert.spread()}); CPU {insert.cpu_ratio:.2f} "
+                      f"(rounds {insert.spread(cpu=True)})", "")
+    del lines
+    for kind, label in STORES:
+        with fresh_store(kind) as url:
+            verified = measure_verify(kind, url, verify_events, rounds)
+        spread = ", ".join(f"{r / v:.2f}" for v, r in verified.rounds)
+        table.add_row(f"verify the log of {verified.events:,} events (built in {verified.build_seconds:.0f} s), {label}",
+                      f"{verified.verify_rate:,.0f} events/s ({verified.verify_seconds:.1f} s), "
+                      f"peak {verified.verify_peak_mb:,.0f} MB",
+                      f"{verified.raw_rate:,.0f} events/s: raw read of the same rows, same pages "
+                      f"(peak {verified.raw_peak_mb:,.0f} MB)",
+                      f"{verified.ratio:.2f} (rounds {spread})", "≥ 0.5")
+        if verified.stages:
+            table.add_row(f"CPU µs per event by stage of verify, timed page by page, {label}",
+                          ", ".join(f"{stage} {us:.1f}" for stage, us in verified.stages.items()), "", "", "")
 
 
 if __name__ == "__main__":

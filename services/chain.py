@@ -33,8 +33,14 @@ class LoggedEvent:
 
 def as_logged(positions: Sequence[int], stored: Sequence[StoredEvent]) -> list[LoggedEvent]:
     """A writer's events at the positions the log gave them, from the writer's own copies."""
-    return [LoggedEvent(position, UUID(str(event.originator_id)), event.originator_version, event.topic, event.state)
+    # The library types stream ids UUID | str; casetrail's are UUIDs already, and parsing one again
+    # cost as much as hashing the event.
+    return [LoggedEvent(position, _as_uuid(event.originator_id), event.originator_version, event.topic, event.state)
             for position, event in zip(positions, stored, strict=True)]
+
+
+def _as_uuid(stream_id: UUID | str) -> UUID:
+    return stream_id if isinstance(stream_id, UUID) else UUID(stream_id)
 
 
 def canonical_bytes(event: LoggedEvent) -> bytes:

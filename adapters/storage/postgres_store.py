@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.errors import DuplicateObject
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Identifier
 
 from casetrail.adapters.storage import party_keys
@@ -154,20 +154,21 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
 
     def _logged_events(self, curs: Cursor[DictRow], after: int, limit: int) -> list[LoggedEvent]:
         # A page ends where its states pass MAX_PAGE_BYTES (but holds at least one), as in select_states.
-        curs.execute(SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM ("
-                         "SELECT notification_id, originator_id, originator_version, topic, state, "
-                         "sum(octet_length(state)) OVER (ORDER BY notification_id) - octet_length(state) AS before "
-                         "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s) page "
-                         "WHERE before < %s").format(self.events_table), (after, limit, MAX_PAGE_BYTES))
-        return [LoggedEvent(r["notification_id"], r["originator_id"], r["originator_version"], r["topic"],
-                            bytes(r["state"])) for r in curs.fetchall()]
+        # Tuples, on a cursor of the same transaction: a dictionary per row cost verify 1 to 2 µs per event.
+        with curs.connection.cursor(row_factory=tuple_row) as rows:
+            rows.execute(SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM ("
+                             "SELECT notification_id, originator_id, originator_version, topic, state, "
+                             "sum(octet_length(state)) OVER (ORDER BY notification_id) - octet_length(state) "
+                             "AS before FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s) page "
+                             "WHERE before < %s").format(self.events_table), (after, limit, MAX_PAGE_BYTES))
+            return [LoggedEvent(*row) for row in rows.fetchall()]
 
     @retry_on_lost_connection
     def chain_links(self, after: int, limit: int) -> list[tuple[int, bytes]]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT position, link FROM {} WHERE position > %s ORDER BY position LIMIT %s").format(
+        with self.datastore.transaction(commit=False) as curs, curs.connection.cursor(row_factory=tuple_row) as rows:
+            rows.execute(SQL("SELECT position, link FROM {} WHERE position > %s ORDER BY position LIMIT %s").format(
                 self.chain_table), (after, limit))
-            return [(r["position"], bytes(r["link"])) for r in curs.fetchall()]
+            return rows.fetchall()
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)

@@ -1,0 +1,130 @@
+"""``verify`` of a store, or a raw read of the same log, in a process of its own (its peak memory is its
+own), or verify's stages timed one by one; prints one JSON line with the figures.
+
+    python -m benchmarks.chain_worker URL verify|raw|stages [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL
+
+from benchmarks.rebuild_worker import peak_resident_mb
+from casetrail.adapters.bootstrap import bootstrap
+from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.postgres_store import PostgresLedgerRecorder
+from casetrail.adapters.storage.sqlite_store import SQLiteLedgerRecorder
+from casetrail.services.chain import GENESIS, canonical_bytes, link
+from casetrail.services.verification import PAGE, verify_log
+
+
+def verify(recorder: Any) -> int:
+    checked, broken = verify_log(recorder)
+    if broken is not None:
+        raise RuntimeError(f"the benchmark's log does not verify: {broken}")
+    return checked
+
+
+def raw_read(recorder: Any) -> int:
+    """Every row's position, stream id, version, topic and state, ``PAGE`` rows a query as ``verify``
+    reads them, as the driver returns them: no objects made, nothing hashed."""
+    read = _raw_page(recorder)
+    after = rows = 0
+    while page := read(after):
+        rows += len(page)
+        after = page[-1][0]
+    return rows
+
+
+def _raw_page(recorder: Any) -> Callable[[int], list[tuple[Any, ...]]]:
+    if isinstance(recorder, SQLiteLedgerRecorder):
+        statement = (f"SELECT rowid, originator_id, originator_version, topic, state FROM "
+                     f"{recorder.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?")
+
+        def sqlite_page(after: int) -> list[tuple[Any, ...]]:
+            with recorder.datastore.transaction(commit=False) as c:
+                c.execute(statement, [after, PAGE])
+                return list(c.fetchall())
+
+        return sqlite_page
+    assert isinstance(recorder, PostgresLedgerRecorder)
+    query = SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+                "WHERE notification_id > %s ORDER BY notification_id LIMIT %s").format(recorder.events_table)
+
+    def postgres_page(after: int) -> list[tuple[Any, ...]]:
+        with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(query, (after, PAGE))
+            return curs.fetchall()
+
+    return postgres_page
+
+
+def stages(recorder: Any) -> tuple[int, dict[str, float]]:
+    """CPU microseconds per event of each of verify's stages, each timed over whole pages: reading the
+    events, reading the links, the canonical bytes, hashing (a link's cost beyond its canonical bytes)
+    and the comparison with the kept links."""
+    cpu, spent = time.process_time, dict.fromkeys(STAGES, 0.0)
+    after, previous, events = 0, GENESIS, 0
+    while True:
+        started = cpu()
+        page = recorder.logged_events(after, PAGE)
+        read = cpu()
+        if not page:
+            break
+        kept = recorder.chain_links(after, len(page))
+        linked = cpu()
+        [canonical_bytes(event) for event in page]
+        canonical = cpu()
+        made = []
+        for event in page:
+            previous = link(previous, event)
+            made.append((event.position, previous))
+        hashed = cpu()
+        if made != kept:
+            raise RuntimeError(f"the benchmark's log does not verify after position {after}")
+        compared = cpu()
+        for stage, seconds in zip(STAGES, (read - started, linked - read, canonical - linked,
+                                           hashed - canonical - (canonical - linked), compared - hashed),
+                                  strict=True):
+            spent[stage] += seconds
+        after, events = page[-1].position, events + len(page)
+    return events, {stage: seconds / events * 1e6 for stage, seconds in spent.items()}
+
+
+STAGES = ("reading events", "reading links", "canonical bytes", "hashing", "comparison")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.chain_worker")
+    parser.add_argument("url")
+    parser.add_argument("mode", choices=("verify", "raw", "stages"))
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the run to FILE (pstats)")
+    args = parser.parse_args()
+    system = bootstrap(Settings(database_url=args.url))
+    recorder = system.ingestion.recorder
+    profile = cProfile.Profile() if args.profile else None
+    started, cpu = time.perf_counter(), time.process_time()
+    if profile is not None:
+        profile.enable()
+    if args.mode == "stages":
+        events, figures = stages(recorder)
+    else:
+        events, figures = (verify if args.mode == "verify" else raw_read)(recorder), {}
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(args.profile)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    system.close()
+    print(json.dumps({"events": events, "seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak_resident_mb(),
+                      "stages": figures}))
+
+
+if __name__ == "__main__":
+    main()
