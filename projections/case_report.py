@@ -160,23 +160,13 @@ def proactive(state: CaseState, contact_rows: Iterable[Row]) -> bool:
     return any(r.data["direction"] == "outbound" and (inbound is None or r.order < inbound.order) for r in started)
 
 
-def timeline_entry(row: Row, personal: bool = True) -> dict[str, Any]:
-    """``personal=False``: a reader who may not see a party's personal text reads it ``[withheld]``."""
+def timeline_entry(row: Row) -> dict[str, Any]:
     return {
         "source": row.source, "id": row.source_id, "type": row.type,
         "occurred_at": rfc3339(row.occurred_at), "reported_at": rfc3339(row.reported_at),
         "recorded_at": rfc3339(row.recorded_at), "department": row.department, "actor": row.actor,
-        "summary": row.summary if personal else _withheld_summary(row),
+        "summary": row.summary,
     }
-
-
-def _withheld_summary(row: Row) -> str:
-    from casetrail.services.personal_data import WITHHELD, personal_types
-
-    entry = personal_types().get(row.type)
-    if entry is None:
-        return row.summary
-    return entry.summary({**row.data, **{name: WITHHELD for name in entry.personal if row.data.get(name)}})
 
 
 # The case's events the party lives through: its opening, hand-overs, escalations and changes of

@@ -143,7 +143,7 @@ class CaseQueries:
                 "resources": sorted({r.resource for r in linked if r.resource and r.booking_ref}),
                 "contact_refs": sorted({r.contact_ref for r in contact_rows if r.contact_ref}),
             },
-            "timeline": [timeline_entry(r, personal) for r in timeline],
+            "timeline": [timeline_entry(r) if personal else _withheld(r) for r in timeline],
             "factors": state.factor_list(),
             "effort": effort(contact_rows, case_rows, self.escalation_levels),
         })
@@ -303,3 +303,10 @@ def _merged(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
+
+
+def _withheld(row: Row) -> dict[str, Any]:
+    """A timeline entry without the party's personal text (a dashboard's read)."""
+    from casetrail.services.personal_data import withheld_summary
+
+    return {**timeline_entry(row), "summary": withheld_summary(row.type, row.data, row.summary)}

@@ -142,5 +142,13 @@ def withhold(states: Iterable[dict[str, Any]]) -> None:
                     state[name] = WITHHELD
 
 
+def withheld_summary(kind: str, data: Mapping[str, Any], summary: str) -> str:
+    """A timeline entry's summary as a reader who may not see personal data reads it."""
+    entry = personal_types().get(kind)
+    if entry is None or not any(data.get(name) for name in entry.personal):
+        return summary
+    return entry.summary({**data, **{name: WITHHELD for name in entry.personal if data.get(name)}})
+
+
 def _is_sealed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(SEALED)
