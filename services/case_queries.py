@@ -24,6 +24,8 @@ ON_NIGHTS = (f"{', '.join('t.' + c for c in COLUMNS)} FROM timeline_nights n "
              "JOIN timeline_entries t ON t.source = n.source AND t.source_id = n.source_id")
 # A party's payment attempts, bookings and contacts this close to a case belong on its timeline.
 AROUND_CASE = timedelta(hours=24)
+# A resource, and the first and last of a run of its nights.
+Span = tuple[str, str, str]
 # Values in one IN list: within every SQLite build's limit on parameters.
 IN_CHUNK = 500
 
@@ -55,27 +57,32 @@ class CaseQueries:
         time_sql, time_params = moment.clause()
         return [Row(*r) for r in self.store.query(f"{SELECT} WHERE {where}{time_sql}", [*params, *time_params])]
 
-    def bookings_by_night(self, resource: str, first: str, last: str) -> dict[str, set[str]]:
-        """The bookings created for or moved to each night of ``resource`` from ``first`` to ``last``
-        (a change of dates names no resource): their references only, for the detectors."""
-        nights: dict[str, set[str]] = {}
-        for night, booking_ref in self.store.query(
-                "SELECT n.night, t.booking_ref FROM timeline_nights n JOIN timeline_entries t "
-                "ON t.source = n.source AND t.source_id = n.source_id WHERE n.resource IN (?, '') "
-                "AND n.night BETWEEN ? AND ? AND t.type IN ('booking.created', 'booking.modified')",
-                [resource, first, last]):
-            nights.setdefault(night, set()).add(str(booking_ref))
-        return nights
+    def bookings_by_nights(self, spans: Sequence[Span]) -> list[dict[str, set[str]]]:
+        """For each span (a resource, its first and last night), the bookings created for or moved to
+        each of its nights (a change of dates names no resource: filed under ''): their references
+        only, for the detectors. One query for all the spans."""
+        found: list[dict[str, set[str]]] = [{} for _ in spans]
+        with_undated = [span for resource, first, last in spans for span in ((resource, first, last), ("", first, last))]
+        for span, night, booking_ref in self.store.query(
+                f"{_spans_table(with_undated)} SELECT s.span, n.night, t.booking_ref FROM spans s "
+                "JOIN timeline_nights n ON n.resource = s.resource AND n.night BETWEEN s.first_night AND s.last_night "
+                "JOIN timeline_entries t ON t.source = n.source AND t.source_id = n.source_id "
+                "WHERE t.type IN ('booking.created', 'booking.modified')", _span_params(with_undated)):
+            found[span // 2].setdefault(night, set()).add(str(booking_ref))
+        return found
 
-    def inventory_by_night(self, resource: str, first: str, last: str) -> dict[str, list[Row]]:
-        """The inventory updates of each night of ``resource`` from ``first`` to ``last``."""
-        nights: dict[str, list[Row]] = {}
-        for found in self.store.query(f"SELECT n.night, {ON_NIGHTS} WHERE n.resource = ? AND n.night BETWEEN ? AND ? "
-                                      "AND t.type >= 'inventory.' AND t.type < 'inventory/'", [resource, first, last]):
-            row = Row(*found[1:])
-            if row.resource == resource:
-                nights.setdefault(found[0], []).append(row)
-        return nights
+    def inventory_by_nights(self, spans: Sequence[Span]) -> list[dict[str, list[Row]]]:
+        """For each span, the inventory updates of each of its nights, in the order of the nights'
+        key (night, source, id) so that a night's evidence is listed the same way on every store."""
+        found: list[dict[str, list[Row]]] = [{} for _ in spans]
+        for span, night, *columns in self.store.query(
+                f"{_spans_table(spans)} SELECT s.span, n.night, {ON_NIGHTS} JOIN spans s ON n.resource = s.resource "
+                "AND n.night BETWEEN s.first_night AND s.last_night WHERE t.type >= 'inventory.' AND t.type < 'inventory/' "
+                "ORDER BY s.span, n.night, n.source, n.source_id", _span_params(spans)):
+            row = Row(*columns)
+            if row.resource == spans[span][0]:
+                found[span].setdefault(night, []).append(row)
+        return found
 
     def case_refs(self) -> list[str]:
         return [r[0] for r in self.store.query(
@@ -157,8 +164,13 @@ class CaseQueries:
                                 f"AND party_ref IN ({', '.join('?' * len(party_refs))})", list(party_refs))
         return sorted(row[0] for row in rows)
 
-    def contacts_of_party(self, party_ref: str, moment: Moment = Moment()) -> list[str]:
-        return self.contacts_where("party_ref = ?", [party_ref], moment)
+    def contacts_of_parties(self, party_refs: Sequence[str]) -> dict[str, list[str]]:
+        """Each party's contacts, sorted: those whose opening names it."""
+        found: dict[str, set[str]] = {party: set() for party in party_refs}
+        for row in self.rows_of("party_ref", party_refs, also="type = 'contact.started'"):
+            if row.contact_ref:
+                found[str(row.party_ref)].add(row.contact_ref)
+        return {party: sorted(contacts) for party, contacts in found.items()}
 
     def _linked_rows(self, state: CaseState) -> list[Row]:
         rows = self.linked_rows_of([state])[state.case_ref]
@@ -214,10 +226,6 @@ class CaseQueries:
             by_source.setdefault(source, []).append(source_id)
         return [row for source, source_ids in by_source.items()
                 for row in self.rows(f"source = ? AND source_id IN ({_marks(source_ids)})", [source, *source_ids])]
-
-    def contacts_where(self, where: str, params: list[Any], moment: Moment = Moment()) -> list[str]:
-        started = self.rows(f"type = 'contact.started' AND {where}", params, moment)
-        return sorted({r.contact_ref for r in started if r.contact_ref})
 
     def rows_of(self, column: str, values: Iterable[str], moment: Moment = Moment(), also: str = "",
                 also_params: Sequence[Any] = ()) -> list[Row]:
@@ -303,6 +311,15 @@ def _merged(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
+
+
+def _spans_table(spans: Sequence[Span]) -> str:
+    """A table ``spans`` of numbered spans, given by ``_span_params``, for a query to join."""
+    return f"WITH spans (span, resource, first_night, last_night) AS (VALUES {', '.join(['(?, ?, ?, ?)'] * len(spans))})"
+
+
+def _span_params(spans: Sequence[Span]) -> list[Any]:
+    return [value for number, span in enumerate(spans) for value in (number, *span)]
 
 
 def _withheld(row: Row) -> dict[str, Any]:

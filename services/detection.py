@@ -42,6 +42,10 @@ EVALUATE_EVERY = 1_000_000
 MAX_NIGHTS_CHECKED = 62
 # Touched nights further apart than this are read separately.
 RUN_GAP_DAYS = 31
+# Runs of nights, and parties, whose rows are read in one query each: a batch's incidents take a few
+# round trips to the store instead of a few for each incident.
+RUNS_AT_ONCE = 100
+PARTIES_AT_ONCE = 500
 # What the scope needs of an entry. An entry sits at the position of its event's first stored
 # copy; the later copies (a stop-sell's other nights, a step's contact) name nothing it looks at.
 SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, night_from, night_to, update_id"
@@ -102,20 +106,34 @@ class DetectorRunner:
         return recorded + self.clocks.catch_up()
 
     def evaluate(self, scope: Scope) -> list[Finding]:
-        windows = self.config.windows
         findings = self._overbookings(_resource_runs(scope.nights | self._nights_of(scope)))
-        for party in sorted(scope.payers):
-            failures = self.cases.rows("type = 'payment.failed' AND party_ref = ?", [party])
-            findings += [self._in_case_holding_it(found) for found in payment_failures.detect(party, failures, windows)]
-        for party in sorted(self._parties_of(scope.contacts) | scope.parties_with_cases):
-            contacts = self.cases.contacts_of_party(party)
-            finding = service_signals.detect(party, self.cases.rows_of("contact_ref", contacts), windows)
-            findings += [self._in_party_case(finding)] if finding else []
+        findings += self._payment_failures(sorted(scope.payers))
+        findings += self._service_signals(sorted(self._parties_of(scope.contacts) | scope.parties_with_cases))
         # A missed step goes on the case that names the booking: bookings without one are not looked at.
         with_cases = self.cases.rows_of("booking_ref", sorted(scope.bookings), also="type = 'case.opened'")
         for booking_ref in sorted({str(r.booking_ref) for r in with_cases}):
             findings += self._procedures(booking_ref)
         return [self._with_known_times(finding) for finding in findings]
+
+    def _payment_failures(self, payers: list[str]) -> list[Finding]:
+        failures: dict[str, list[Row]] = {}
+        for row in self.cases.rows_of("party_ref", payers, also="type = 'payment.failed'"):
+            failures.setdefault(str(row.party_ref), []).append(row)
+        return [self._in_case_holding_it(found) for party in payers
+                for found in payment_failures.detect(party, failures.get(party, []), self.config.windows)]
+
+    def _service_signals(self, parties: list[str]) -> list[Finding]:
+        findings = []
+        for start in range(0, len(parties), PARTIES_AT_ONCE):
+            contacts = self.cases.contacts_of_parties(parties[start : start + PARTIES_AT_ONCE])
+            by_contact: dict[str, list[Row]] = {}
+            for row in self.cases.rows_of("contact_ref", sorted(set().union(*contacts.values()))):
+                by_contact.setdefault(str(row.contact_ref), []).append(row)
+            for party, its_contacts in contacts.items():
+                rows = [row for contact in its_contacts for row in by_contact.get(contact, [])]
+                finding = service_signals.detect(party, rows, self.config.windows)
+                findings += [self._in_party_case(finding)] if finding else []
+        return findings
 
     def _overbookings(self, runs: list[Run]) -> list[Finding]:
         """The nights' overbookings, in the order of their resource and night."""
@@ -196,39 +214,44 @@ class DetectorRunner:
 
 def overbookings(cases: CaseQueries, config: Config, runs: list[Run]) -> dict[tuple[str, str], Finding]:
     """The finding of each overbooked night of ``runs``, by resource and night. Nights are read
-    per resource and run: a booking that holds many of them is read, and its history built, once."""
+    a group of runs at a time: a booking that holds many of them is read, and its history built, once."""
     findings = {}
-    for resource, nights in runs:
-        for facts in _run_facts(cases, config, resource, nights):
+    for start in range(0, len(runs), RUNS_AT_ONCE):
+        for facts in _runs_facts(cases, config, runs[start : start + RUNS_AT_ONCE]):
             finding = overbooking.detect(facts, config.windows)
             if finding is not None:
                 findings[(facts.resource, facts.night)] = finding
     return findings
 
 
-def _run_facts(cases: CaseQueries, config: Config, resource: str, run: list[str]) -> Iterator[overbooking.NightFacts]:
-    """What the index knows of each night of ``run``."""
-    booked = cases.bookings_by_night(resource, run[0], run[-1])
-    inventory = cases.inventory_by_night(resource, run[0], run[-1])
+def _runs_facts(cases: CaseQueries, config: Config, runs: list[Run]) -> Iterator[overbooking.NightFacts]:
+    """What the index knows of each night of ``runs``, in their order."""
+    spans = [(resource, nights[0], nights[-1]) for resource, nights in runs]
+    booked_by_span, inventory_by_span = cases.bookings_by_nights(spans), cases.inventory_by_nights(spans)
     by_booking: dict[str, list[Row]] = {}
-    for row in cases.rows_of("booking_ref", sorted(set().union(*booked.values()))):
+    every_booking = set().union(*(refs for booked in booked_by_span for refs in booked.values()))
+    for row in cases.rows_of("booking_ref", sorted(every_booking)):
         by_booking.setdefault(str(row.booking_ref), []).append(row)
     histories = {ref: found for ref, booking_rows in by_booking.items()
                  if (found := overbooking.history(booking_rows, config.departments)) is not None}
-    updates = sorted({r.source_id for rows in inventory.values() for r in rows if r.type == "inventory.closed"})
-    acknowledgements = cases.rows_of("update_id", updates)
-    for night in run:
-        here = inventory.get(night, [])
-        stop_sells = [r for r in here if r.type == "inventory.closed"]
-        stopped = {r.source_id for r in stop_sells}
-        yield overbooking.NightFacts(
-            resource=resource, night=night,
-            availability=[r for r in here if r.type == "inventory.set"],
-            stop_sells=stop_sells,
-            reopenings=[r for r in here if r.type == "inventory.opened"],
-            acknowledgements=[r for r in acknowledgements if r.update_id in stopped],
-            bookings=[histories[ref] for ref in sorted(booked.get(night, ())) if ref in histories],
-        )
+    updates = sorted({r.source_id for inventory in inventory_by_span for rows in inventory.values()
+                      for r in rows if r.type == "inventory.closed"})
+    acknowledgements: dict[str, list[Row]] = {}
+    for row in cases.rows_of("update_id", updates):
+        acknowledgements.setdefault(str(row.update_id), []).append(row)
+    for (resource, run), booked, inventory in zip(runs, booked_by_span, inventory_by_span, strict=True):
+        for night in run:
+            here = inventory.get(night, [])
+            stop_sells = [r for r in here if r.type == "inventory.closed"]
+            yield overbooking.NightFacts(
+                resource=resource, night=night,
+                availability=[r for r in here if r.type == "inventory.set"],
+                stop_sells=stop_sells,
+                reopenings=[r for r in here if r.type == "inventory.opened"],
+                acknowledgements=[a for update in sorted({r.source_id for r in stop_sells})
+                                  for a in acknowledgements.get(update, [])],
+                bookings=[histories[ref] for ref in sorted(booked.get(night, ())) if ref in histories],
+            )
 
 
 def _resource_runs(nights: set[tuple[str, str]]) -> list[Run]:

@@ -50,8 +50,13 @@ def test_a_nights_facts_are_those_the_detectors_read(system: System) -> None:
     load(system, lines)
     made = _unit_log(lines).rows
     nights = ["2019-06-19", "2019-06-20", "2019-06-21", "2019-06-22"]
-    read = list(detection._run_facts(system.cases, Config(), "seaside:standard", nights))
+    read = list(detection._runs_facts(system.cases, Config(), [("seaside:standard", nights)]))
     assert [_plain(night_facts(made, "seaside:standard", night)) for night in nights] == [_plain(f) for f in read]
+    # Read with other runs in the same queries (another resource's, on the same nights), the same facts.
+    together = list(detection._runs_facts(system.cases, Config(), [
+        ("seaside:standard", nights[:2]), ("seaside:deluxe", nights), ("seaside:standard", nights[2:])]))
+    assert [_plain(f) for f in together if f.resource == "seaside:standard"] == [_plain(f) for f in read]
+    assert [f.night for f in together if f.resource == "seaside:deluxe"] == nights
     # 21 June's four rooms sold to four bookings (one a stay from the 20th), and B-8841 over them;
     # T-5521 held the 21st, then the 22nd
     assert [sorted(b.booking_ref for b in facts.bookings) for facts in read] == [
