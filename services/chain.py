@@ -8,7 +8,8 @@ first position that differs. The links are written in the transaction that store
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -18,6 +19,12 @@ if TYPE_CHECKING:  # a read imports this module for its types, and never needs t
 
 # The link before the first position.
 GENESIS = bytes(32)
+
+# A position of the log as ``verify`` reads it, straight from the store: position, stream id (in
+# its hyphenated text), version, topic, state, and the link kept for the position (None if none).
+LinkedRow = tuple[int, str, int, str, bytes, bytes | None]
+
+_length = struct.Struct(">Q").pack
 
 
 @dataclass(frozen=True)
@@ -44,10 +51,14 @@ def _as_uuid(stream_id: UUID | str) -> UUID:
 
 
 def canonical_bytes(event: LoggedEvent) -> bytes:
+    return canonical(event.position, str(event.stream_id), event.version, event.topic, event.state)
+
+
+def canonical(position: int, stream_id: str, version: int, topic: str, state: bytes) -> bytes:
     """The event's fields, each prefixed by its length: no two events share their bytes."""
-    fields = (str(event.position).encode(), str(event.stream_id).encode(), str(event.version).encode(),
-              event.topic.encode(), event.state)
-    return b"".join(len(field).to_bytes(8, "big") + field for field in fields)
+    at, stream, number, kind = b"%d" % position, stream_id.encode(), b"%d" % version, topic.encode()
+    return b"".join((_length(len(at)), at, _length(len(stream)), stream, _length(len(number)), number,
+                     _length(len(kind)), kind, _length(len(state)), state))
 
 
 def link(previous: bytes, event: LoggedEvent) -> bytes:
@@ -69,27 +80,38 @@ class Break:
     problem: str
 
 
-def first_break(log: Iterable[LoggedEvent], chain: Iterable[tuple[int, bytes]]) -> tuple[int, Break | None]:
-    """Walk the log and the kept links side by side, both in the order of their positions;
-    returns how many positions agreed and the first break, if any."""
-    previous, checked = GENESIS, 0
-    logged, kept = iter(log), iter(chain)
-    event, stored = next(logged, None), next(kept, None)
-    while event is not None or stored is not None:
-        if stored is None:
-            assert event is not None
-            return checked, Break(event.position, "the chain ends before the log: this event and those after it "
-                                                  "have no link (rows added behind casetrail's back, or a log "
-                                                  "written before the chain, which `casetrail replay` links)")
-        if event is None or stored[0] < event.position:
-            return checked, Break(stored[0], "the chain has a link here but the log has no event (a removed row)")
-        if event.position < stored[0]:
-            return checked, Break(event.position, "the log holds an event here that the chain has no link for "
-                                                  "(an inserted row)")
-        expected = link(previous, event)
-        if expected != stored[1]:
-            return checked, Break(event.position, "the event's stored bytes differ from those the chain covers "
-                                                  "(a changed, moved or replaced row)")
-        previous, checked = expected, checked + 1
-        event, stored = next(logged, None), next(kept, None)
-    return checked, None
+REMOVED = "the chain has a link here but the log has no event (a removed row)"
+
+
+def first_break(rows: Iterable[LinkedRow], link_after: Callable[[int], int | None],
+                leaf: Callable[[int, bytes], None] | None = None) -> tuple[int, Break | None]:
+    """Walk the log with each position's kept link (``rows``, in position order); returns how many
+    positions agreed and the first break, if any. ``link_after(p)`` is the first kept link's
+    position after ``p``: asked only where the walk breaks, and once at its end. ``leaf`` is given
+    each intact position's canonical bytes (for a checkpoint's Merkle tree)."""
+    previous, checked, last, sha256 = GENESIS, 0, 0, hashlib.sha256
+    for position, stream_id, version, topic, state, kept in rows:
+        data = canonical(position, stream_id, version, topic, state)
+        expected = sha256(previous + data).digest()
+        if expected != kept:
+            return checked, _break(last, position, kept, link_after)
+        if leaf is not None:
+            leaf(position, data)
+        previous, checked, last = expected, checked + 1, position
+    removed = link_after(last)
+    return checked, None if removed is None else Break(removed, REMOVED)
+
+
+def _break(last: int, position: int, kept: bytes | None, link_after: Callable[[int], int | None]) -> Break:
+    """What broke at ``position``, the first event after ``last`` whose link is not the one expected."""
+    removed = link_after(last)
+    if removed is not None and removed < position:
+        return Break(removed, REMOVED)
+    if kept is None and link_after(position) is None:
+        return Break(position, "the chain ends before the log: this event and those after it have no link (rows "
+                               "added behind casetrail's back, or a log written before the chain, which "
+                               "`casetrail replay` links)")
+    if kept is None:
+        return Break(position, "the log holds an event here that the chain has no link for (an inserted row)")
+    return Break(position, "the event's stored bytes differ from those the chain covers (a changed, moved or "
+                           "replaced row)")

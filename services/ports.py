@@ -8,7 +8,7 @@ stores an event without its key or a key without its event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +18,7 @@ from uuid import UUID
 if TYPE_CHECKING:  # a read imports these ports, and needs nothing of the library
     from eventsourcing.persistence import StoredEvent
 
-from casetrail.services.chain import LoggedEvent
+from casetrail.services.chain import LinkedRow, LoggedEvent
 
 Key = tuple[str, str]
 
@@ -101,8 +101,11 @@ class ChainedLog(Protocol):
     def logged_events(self, after: int, limit: int) -> list[LoggedEvent]:
         """The events after position ``after``, at most ``limit`` of them (fewer past a page's bytes)."""
 
-    def chain_links(self, after: int, limit: int) -> list[tuple[int, bytes]]:
-        """The kept links after position ``after``, at most ``limit`` of them."""
+    def linked_rows(self, after: int) -> Generator[LinkedRow, None, None]:
+        """Every event after position ``after``, in position order, each beside its kept link."""
+
+    def link_after(self, position: int) -> int | None:
+        """The position of the first kept link after ``position``, if any."""
 
     def chain_up(self) -> None:
         """Link the events the chain does not cover yet (a log written before it)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from casetrail.services.chain import Break, LoggedEvent, canonical_bytes, first_break
+from casetrail.services.chain import Break, LinkedRow, LoggedEvent, canonical_bytes, first_break
 from casetrail.services.checkpoints import Checkpoint
 from casetrail.services.merkle import MerkleRoot
 from casetrail.services.ports import ChainedLog
@@ -20,22 +20,22 @@ Row = TypeVar("Row")
 def verify_log(log: ChainedLog, on_checked: Callable[[int], None] = lambda _: None,
                checkpoint: Checkpoint | None = None) -> tuple[int, Break | None]:
     """How many positions were found intact, and the first break if there is one."""
-    tree, last_covered = MerkleRoot(), 0
+    tree, covered = MerkleRoot(), [0]  # the last position the checkpoint's tree holds
 
-    def events() -> Iterator[LoggedEvent]:
-        nonlocal last_covered
-        for page in _pages(log.logged_events, lambda event: event.position):
-            for event in page:
-                if checkpoint is not None and tree.size < checkpoint.size:
-                    tree.append(canonical_bytes(event))
-                    last_covered = event.position
-                yield event
-            on_checked(len(page))
+    def leaf(position: int, data: bytes) -> None:
+        if checkpoint is not None and tree.size < checkpoint.size:
+            tree.append(data)
+            covered[0] = position
 
-    checked, broken = first_break(events(), (row for page in _pages(log.chain_links, lambda kept: kept[0])
-                                             for row in page))
+    rows = log.linked_rows(0)
+    try:
+        checked, broken = first_break(_counted(rows, on_checked), log.link_after,
+                                      leaf if checkpoint is not None else None)
+    finally:
+        rows.close()
     if broken is not None or checkpoint is None:
         return checked, broken
+    last_covered = covered[0]
     if tree.size < checkpoint.size:
         return checked, Break(last_covered + 1, f"the log holds {tree.size} events, fewer than the {checkpoint.size} "
                                                 "of the checkpoint: events were removed since it was signed")
@@ -44,6 +44,18 @@ def verify_log(log: ChainedLog, on_checked: Callable[[int], None] = lambda _: No
                                             "signed (their Merkle root differs): the log was rewritten, with its "
                                             "chain, at or before this position since the checkpoint")
     return checked, None
+
+
+def _counted(rows: Iterator[LinkedRow], on_checked: Callable[[int], None]) -> Iterator[LinkedRow]:
+    """``rows``, telling ``on_checked`` of each ``PAGE`` of them (for a progress bar)."""
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if count == PAGE:
+            on_checked(count)
+            count = 0
+    on_checked(count)
 
 
 def log_checkpoint(log: ChainedLog, origin: str, on_read: Callable[[int], None] = lambda _: None) -> Checkpoint:

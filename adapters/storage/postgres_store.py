@@ -7,7 +7,7 @@ inserts its events (the library's ``_insert_events`` hook).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ from psycopg.sql import SQL, Composable, Identifier
 
 from casetrail.adapters.storage import party_keys
 from casetrail.adapters.storage.party_keys import PartyKeyTable
-from casetrail.services.chain import GENESIS, LoggedEvent, as_logged, links
+from casetrail.services.chain import GENESIS, LinkedRow, LoggedEvent, as_logged, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Erasure, KeptCheckpoint, Key, LedgerTransaction, RejectedInput
 
@@ -163,12 +163,34 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                              "WHERE before < %s").format(self.events_table), (after, limit, MAX_PAGE_BYTES))
             return [LoggedEvent(*row) for row in rows.fetchall()]
 
+    def linked_rows(self, after: int) -> Generator[LinkedRow, None, None]:
+        # A page at a time (cut by bytes as in select_states, so memory stays bounded), each event
+        # joined with its link, as tuples with the stream id already text: nothing is made of a row.
+        while True:
+            page = self._linked_page(after)
+            yield from page
+            if not page:
+                return
+            after = page[-1][0]
+
     @retry_on_lost_connection
-    def chain_links(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+    def _linked_page(self, after: int) -> list[LinkedRow]:
         with self.datastore.transaction(commit=False) as curs, curs.connection.cursor(row_factory=tuple_row) as rows:
-            rows.execute(SQL("SELECT position, link FROM {} WHERE position > %s ORDER BY position LIMIT %s").format(
-                self.chain_table), (after, limit))
+            rows.execute(SQL("SELECT p.notification_id, p.originator_id::text, p.originator_version, p.topic, "
+                             "p.state, k.link FROM (SELECT notification_id, originator_id, originator_version, topic, "
+                             "state, sum(octet_length(state)) OVER (ORDER BY notification_id) - octet_length(state) "
+                             "AS before FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s) p "
+                             "LEFT JOIN {} k ON k.position = p.notification_id WHERE p.before < %s "
+                             "ORDER BY p.notification_id").format(self.events_table, self.chain_table),
+                         (after, CHAIN_PAGE, MAX_PAGE_BYTES))
             return rows.fetchall()
+
+    @retry_on_lost_connection
+    def link_after(self, position: int) -> int | None:
+        with self.datastore.transaction(commit=False) as curs, curs.connection.cursor(row_factory=tuple_row) as rows:
+            rows.execute(SQL("SELECT min(position) FROM {} WHERE position > %s").format(self.chain_table), (position,))
+            found = rows.fetchone()
+            return None if found is None else found[0]
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
@@ -20,13 +20,18 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from casetrail.adapters.storage import party_keys
 from casetrail.adapters.storage.party_keys import PartyKeyTable
-from casetrail.services.chain import GENESIS, LoggedEvent, as_logged, links
+from casetrail.services.chain import GENESIS, LinkedRow, LoggedEvent, as_logged, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Erasure, KeptCheckpoint, Key, LedgerTransaction, RejectedInput
 
 LOOKUP_CHUNK = 400
 # Events read at a time to chain them (a log written before the chain is chained by its next write).
 CHAIN_PAGE = 5_000
+# A stream id as ``str(UUID)`` writes it, from the 32 hex digits the log keeps (a library's hyphenated
+# copy as it is).
+_STREAM_ID_TEXT = ("lower(CASE WHEN length(e.originator_id) = 32 THEN substr(e.originator_id, 1, 8) || '-' || "
+                   "substr(e.originator_id, 9, 4) || '-' || substr(e.originator_id, 13, 4) || '-' || "
+                   "substr(e.originator_id, 17, 4) || '-' || substr(e.originator_id, 21) ELSE e.originator_id END)")
 
 
 class _Immediate(SQLiteTransaction):
@@ -164,11 +169,20 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
                   [after, limit, MAX_PAGE_BYTES])
         return [LoggedEvent(row[0], UUID(row[1]), row[2], row[3], bytes(row[4])) for row in c.fetchall()]
 
-    def chain_links(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+    def linked_rows(self, after: int) -> Generator[LinkedRow, None, None]:
+        # One statement, its rows taken as SQLite steps to them: memory stays a row however long the
+        # log, the walk sees one snapshot of it, and nothing is made of a row but the tuple.
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT position, link FROM casetrail_chain WHERE position > ? ORDER BY position LIMIT ?",
-                      [after, limit])
-            return [(row[0], bytes(row[1])) for row in c.fetchall()]
+            c.execute(f"SELECT e.rowid, {_STREAM_ID_TEXT}, e.originator_version, e.topic, e.state, k.link "
+                      f"FROM {self.events_table_name} e LEFT JOIN casetrail_chain k ON k.position = e.rowid "
+                      "WHERE e.rowid > ? ORDER BY e.rowid", [after])
+            with c as rows:
+                yield from rows
+
+    def link_after(self, position: int) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT min(position) FROM casetrail_chain WHERE position > ?", [position])
+            return cast(int | None, c.fetchone()[0])
 
     def keep_checkpoint(self, checkpoint: KeptCheckpoint) -> KeptCheckpoint:
         with self.datastore.transaction(commit=True) as c:

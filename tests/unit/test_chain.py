@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from casetrail.services.chain import GENESIS, LoggedEvent, first_break, links
+from casetrail.services.chain import GENESIS, Break, LoggedEvent, links
+from casetrail.services.chain import first_break as walk
 
 STREAM = uuid.UUID(int=7)
 
@@ -17,6 +18,13 @@ def logged(count: int) -> list[LoggedEvent]:
 
 def chained(events: list[LoggedEvent]) -> list[tuple[int, bytes]]:
     return list(links(GENESIS, events))
+
+
+def first_break(events: list[LoggedEvent], kept: list[tuple[int, bytes]]) -> tuple[int, Break | None]:
+    """The walk as a store feeds it: each event beside the link kept at its position (a left join)."""
+    by_position = dict(kept)
+    rows = [(e.position, str(e.stream_id), e.version, e.topic, e.state, by_position.get(e.position)) for e in events]
+    return walk(rows, lambda after: min((p for p in by_position if p > after), default=None))
 
 
 def test_an_intact_log_checks_every_position() -> None:
@@ -81,3 +89,12 @@ def test_a_chain_rebuilt_consistently_over_altered_events_passes_without_a_check
     events = logged(4)
     events[1] = dataclasses.replace(events[1], state=b'{"n": "forged"}')
     assert first_break(events, chained(events)) == (4, None)
+
+
+def test_a_checkpoints_leaves_are_the_intact_positions_bytes() -> None:
+    events = logged(3)
+    leaves: list[tuple[int, bytes]] = []
+    by_position = dict(chained(events))
+    rows = [(e.position, str(e.stream_id), e.version, e.topic, e.state, by_position[e.position]) for e in events]
+    assert walk(rows, lambda _: None, lambda position, data: leaves.append((position, data))) == (3, None)
+    assert [p for p, _ in leaves] == [1, 2, 3] and leaves[0][1].endswith(b'{"n": 1}')
