@@ -26,6 +26,7 @@ from benchmarks.import_rate import DATA_SET, ROOT
 from benchmarks.stores import fresh_store
 from casetrail.adapters.reading import Reader, open_reader
 from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.database import store_env
 from casetrail.projections.timeline import COLUMNS
 
 CASES = 100
@@ -38,6 +39,7 @@ class CaseLatencyFigures:
     cases: int
     command_ms: tuple[float, float]  # p50, p95
     python_ms: tuple[float, float]  # `python -c pass`, the same interpreter, in the same run
+    leanest_ms: tuple[float, float]  # the least a command on this store can do: the driver, a connection, one query
     report_ms: tuple[float, float]  # in process
     rows_ms: tuple[float, float]  # one query reading the rows the report's timeline shows
     entries: tuple[int, int]  # the timelines' median and largest length
@@ -56,6 +58,7 @@ if not sys.argv[1].startswith("sqlite"):
 import contextlib, io, json
 from casetrail.adapters.reading import open_reader
 from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.database import store_env
 reader = open_reader(Settings(database_url=sys.argv[1]))
 reader.lag()
 marks["open the store, read the positions"] = time.perf_counter()
@@ -69,6 +72,24 @@ before = started
 for name, at in marks.items():
     marks[name], before = (at - before) * 1000, at
 print(json.dumps(marks))
+"""
+
+
+# The floor under any command on a store: import its driver, connect, and read the case's own
+# timeline rows in one query; nothing of casetrail. Arguments: the kind, where the store is
+# (a file, or a JSON conninfo), the timeline table's qualified name, the case_ref.
+LEANEST = """
+import sys
+kind, where, table, ref = sys.argv[1:]
+if kind == "sqlite":
+    import sqlite3
+    conn = sqlite3.connect(f"file:{where}?mode=ro", uri=True)
+    rows = conn.execute(f"SELECT * FROM {table} WHERE case_ref = ?", (ref,)).fetchall()
+else:
+    import json, psycopg
+    with psycopg.connect(**json.loads(where)) as conn:
+        rows = conn.execute(f"SELECT * FROM {table} WHERE case_ref = %s", (ref,)).fetchall()
+print(len(rows))
 """
 
 
@@ -94,8 +115,9 @@ def _measure(url: str, cases: int) -> CaseLatencyFigures:
         report, rows, entries = _in_process(reader, refs)
     finally:
         reader.close()
-    command, python = _commands(url, refs)
-    return CaseLatencyFigures(len(refs), _p50_p95(command), _p50_p95(python), _p50_p95(report), _p50_p95(rows),
+    command, python, leanest = _commands(url, refs)
+    return CaseLatencyFigures(len(refs), _p50_p95(command), _p50_p95(python), _p50_p95(leanest),
+                              _p50_p95(report), _p50_p95(rows),
                               (int(statistics.median(entries)), max(entries)), _stages(url, refs))
 
 
@@ -138,11 +160,12 @@ def _timeline_rows(reader: Reader, keys: Sequence[tuple[str, str]]) -> list[tupl
         "WHERE t.source = wanted.source AND t.source_id = wanted.source_id", [v for key in keys for v in key])
 
 
-def _commands(url: str, refs: list[str]) -> tuple[list[float], list[float]]:
-    """Each case's command, and the bare interpreter, taken in turn."""
+def _commands(url: str, refs: list[str]) -> tuple[list[float], list[float], list[float]]:
+    """Each case's command, the bare interpreter, and the leanest read of the case, taken in turn."""
     script = Path(sys.executable).with_name("casetrail")
     casetrail = [str(script)] if script.exists() else [sys.executable, "-m", "casetrail"]
-    command, python = [], []
+    leanest = [sys.executable, "-c", LEANEST, *_where(url)]
+    command, python, lean = [], [], []
     for ref in refs:
         started = time.perf_counter()
         done = subprocess.run([*casetrail, "--database", url, "case", ref, "--json"], capture_output=True, check=True)
@@ -152,7 +175,20 @@ def _commands(url: str, refs: list[str]) -> tuple[list[float], list[float]]:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], capture_output=True, check=True)
         python.append(_ms_since(started))
-    return command, python
+        started = time.perf_counter()
+        subprocess.run([*leanest, ref], capture_output=True, check=True)
+        lean.append(_ms_since(started))
+    return command, python, lean
+
+
+def _where(url: str) -> list[str]:
+    """The leanest read's arguments for the store at ``url``: its kind, where it is, the timeline's table."""
+    env = store_env(url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        return ["sqlite", env["SQLITE_DBNAME"], "timeline_entries"]
+    conninfo = {"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
+                "user": env["POSTGRES_USER"], "password": env["POSTGRES_PASSWORD"]}
+    return ["postgres", json.dumps(conninfo), f'"{env["POSTGRES_SCHEMA"] or "public"}".timeline_entries']
 
 
 def _ms_since(started: float) -> float:
@@ -168,11 +204,16 @@ def _p50_p95(timings: list[float]) -> tuple[float, float]:
 def table_rows(figures: CaseLatencyFigures, label: str) -> list[tuple[str, str, str, str, str]]:
     """The two rows ``make bench`` prints: figure, casetrail, baseline, ratio, target."""
     command, python, report, rows = figures.command_ms, figures.python_ms, figures.report_ms, figures.rows_ms
+    leanest = figures.leanest_ms
     return [
         (f"case --json as a command, first {figures.cases} cases of the hotel data set, {label}",
          f"p50 {command[0]:.0f} ms, p95 {command[1]:.0f} ms",
          f"p50 {python[0]:.0f} ms, p95 {python[1]:.0f} ms: python -c pass, same interpreter",
          f"{command[1] / python[1]:.1f}", "p95 ≤ 5×"),
+        (f"the floor under it: import the store's driver, connect, read the case's rows in one query, {label}",
+         f"p50 {leanest[0]:.0f} ms, p95 {leanest[1]:.0f} ms",
+         f"p50 {python[0]:.0f} ms, p95 {python[1]:.0f} ms: python -c pass",
+         f"{leanest[1] / python[1]:.1f}", ""),
         (f"case report in process, same cases ({figures.entries[0]} timeline entries at the median, "
          f"{figures.entries[1]} at most), {label}",
          f"p50 {report[0]:.1f} ms, p95 {report[1]:.1f} ms",
