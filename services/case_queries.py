@@ -62,6 +62,7 @@ class CaseQueries:
         each of its nights (a change of dates names no resource: filed under ''): their references
         only, for the detectors. One query for all the spans."""
         found: list[dict[str, set[str]]] = [{} for _ in spans]
+        # Each span twice, its resource's nights and then the undated ones: rows of span n come as 2n and 2n + 1.
         with_undated = [span for resource, first, last in spans for span in ((resource, first, last), ("", first, last))]
         for span, night, booking_ref in self.store.query(
                 f"{_spans_table(with_undated)} SELECT s.span, n.night, t.booking_ref FROM spans s "
