@@ -22,7 +22,7 @@ from psycopg.sql import SQL, Composable, Identifier
 
 from casetrail.adapters.storage import party_keys
 from casetrail.adapters.storage.party_keys import PartyKeyTable
-from casetrail.services.chain import GENESIS, LinkedRow, LoggedEvent, as_logged, links
+from casetrail.services.chain import GENESIS, LinkedRow, LoggedEvent, fresh_links, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Erasure, KeptCheckpoint, Key, LedgerTransaction, RejectedInput
 
@@ -140,7 +140,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             positions = [row["notification_id"] for row in curs.fetchall()]
             if len(positions) == len(fresh):
                 copy_rows(curs, self.chain_table, ("position", "link"), ("int8", "bytea"),
-                          links(previous, as_logged(positions, fresh)))
+                          fresh_links(previous, positions, fresh))
                 return
         while events := self._logged_events(curs, position, CHAIN_PAGE):
             made = list(links(previous, events))

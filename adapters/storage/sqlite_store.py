@@ -20,7 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from casetrail.adapters.storage import party_keys
 from casetrail.adapters.storage.party_keys import PartyKeyTable
-from casetrail.services.chain import GENESIS, LinkedRow, LoggedEvent, as_logged, links
+from casetrail.services.chain import GENESIS, LinkedRow, LoggedEvent, fresh_links, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Erasure, KeptCheckpoint, Key, LedgerTransaction, RejectedInput
 
@@ -150,7 +150,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT rowid FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid", [position])
             positions = [row[0] for row in c.fetchall()]
             if len(positions) == len(fresh):
-                c.executemany("INSERT INTO casetrail_chain VALUES (?, ?)", list(links(previous, as_logged(positions, fresh))))
+                c.executemany("INSERT INTO casetrail_chain VALUES (?, ?)", fresh_links(previous, positions, fresh))
                 return
         while events := self._logged_events(c, position, CHAIN_PAGE):
             made = list(links(previous, events))
