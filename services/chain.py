@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # a read imports this module for its types, and never needs t
 # The link before the first position.
 GENESIS = bytes(32)
 
+# The largest position either store can give (a signed 64-bit integer): a walk "to the end" stops here.
+LAST_POSITION = 2**63 - 1
+
 # A position of the log as ``verify`` reads it, straight from the store: position, stream id (in
 # its hyphenated text), version, topic, state, and the link kept for the position (None if none).
 LinkedRow = tuple[int, str, int, str, bytes, bytes | None]
@@ -85,12 +88,15 @@ REMOVED = "the chain has a link here but the log has no event (a removed row)"
 
 
 def first_break(rows: Iterable[LinkedRow], link_after: Callable[[int], int | None],
-                leaf: Callable[[int, bytes], None] | None = None) -> tuple[int, Break | None]:
-    """Walk the log with each position's kept link (``rows``, in position order); returns how many
-    positions agreed and the first break, if any. ``link_after(p)`` is the first kept link's
-    position after ``p``: asked only where the walk breaks, and once at its end. ``leaf`` is given
-    each intact position's canonical bytes (for a checkpoint's Merkle tree)."""
-    previous, checked, last, sha256 = GENESIS, 0, 0, hashlib.sha256
+                leaf: Callable[[int, bytes], None] | None = None, previous: bytes = GENESIS, last: int = 0,
+                to_the_end: bool = True) -> tuple[int, Break | None]:
+    """Walk the log with each position's kept link (``rows``, in position order, after position
+    ``last`` whose kept link is ``previous``); returns how many positions agreed and the first break,
+    if any. ``link_after(p)`` is the first kept link's position after ``p``: asked only where the walk
+    breaks, and at its end if the rows run ``to_the_end`` of the log (a part of the log cut before its
+    end leaves a link after its last row to the part after it). ``leaf`` is given each intact
+    position's canonical bytes (for a checkpoint's Merkle tree)."""
+    checked, sha256 = 0, hashlib.sha256
     for position, stream_id, version, topic, state, kept in rows:
         data = canonical(position, stream_id, version, topic, state)
         expected = sha256(previous + data).digest()
@@ -99,7 +105,7 @@ def first_break(rows: Iterable[LinkedRow], link_after: Callable[[int], int | Non
         if leaf is not None:
             leaf(position, data)
         previous, checked, last = expected, checked + 1, position
-    removed = link_after(last)
+    removed = link_after(last) if to_the_end else None
     return checked, None if removed is None else Break(removed, REMOVED)
 
 

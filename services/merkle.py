@@ -18,26 +18,47 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 class MerkleRoot:
-    """Leaves appended one by one; memory is one hash per level."""
+    """Leaves appended one by one; memory is one hash per level.
 
-    def __init__(self) -> None:
+    A tree may begin at leaf ``start`` of the log, for a part of the log read apart from the rest:
+    its subtrees are then those of the whole log's tree that lie within the part, and ``extend``
+    joins it to the tree of the leaves before it."""
+
+    def __init__(self, start: int = 0) -> None:
+        self.start = start
         self.size = 0
-        # The roots of the perfect subtrees of the leaves so far, largest first, with their sizes.
-        self._subtrees: list[tuple[int, bytes]] = []
+        # The roots of the whole log's perfect subtrees that the leaves so far fill, in leaf order:
+        # (first leaf, size, root). From leaf 0 they are largest first, one per bit of the size.
+        self._subtrees: list[tuple[int, int, bytes]] = []
 
     def append(self, data: bytes) -> None:
-        size, digest = 1, leaf_hash(data)
-        while self._subtrees and self._subtrees[-1][0] == size:
-            left_size, left = self._subtrees.pop()
-            size, digest = left_size + size, node_hash(left, digest)
-        self._subtrees.append((size, digest))
+        self._push(self.start + self.size, 1, leaf_hash(data))
         self.size += 1
 
+    def extend(self, after: MerkleRoot) -> None:
+        """Take in the tree of the leaves that follow this one's."""
+        if after.start != self.start + self.size:
+            raise ValueError(f"a tree from leaf {after.start} does not follow one of leaves "
+                             f"{self.start} to {self.start + self.size - 1}")
+        for first, size, digest in after._subtrees:
+            self._push(first, size, digest)
+        self.size += after.size
+
+    def _push(self, first: int, size: int, digest: bytes) -> None:
+        # Two neighbours of one size make a subtree of the whole tree only where it begins at a
+        # multiple of their joint size: RFC 6962 splits every range at a power of two.
+        while self._subtrees and self._subtrees[-1][1] == size and (first - size) % (2 * size) == 0:
+            first, _, left = self._subtrees.pop()
+            size, digest = 2 * size, node_hash(left, digest)
+        self._subtrees.append((first, size, digest))
+
     def root(self) -> bytes:
+        if self.start:
+            raise ValueError("a tree that does not begin at the log's first leaf has no root of the log")
         if not self._subtrees:
             return hashlib.sha256(b"").digest()
-        digest = self._subtrees[-1][1]
-        for _, left in reversed(self._subtrees[:-1]):
+        digest = self._subtrees[-1][2]
+        for _, _, left in reversed(self._subtrees[:-1]):
             digest = node_hash(left, digest)
         return digest
 

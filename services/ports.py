@@ -18,6 +18,8 @@ from uuid import UUID
 if TYPE_CHECKING:  # a read imports these ports, and needs nothing of the library
     from eventsourcing.persistence import StoredEvent
 
+    from casetrail.services.verification import Part, Walked
+
 from casetrail.services.chain import LinkedRow, LoggedEvent
 
 Key = tuple[str, str]
@@ -98,17 +100,38 @@ class InboundLedger(Protocol):
 class ChainedLog(Protocol):
     """The log beside its hash chain, read a page at a time for ``casetrail verify``."""
 
+    def max_notification_id(self) -> int | None:
+        """The log's last position, if it holds any event."""
+
     def logged_events(self, after: int, limit: int) -> list[LoggedEvent]:
         """The events after position ``after``, at most ``limit`` of them (fewer past a page's bytes)."""
 
-    def linked_rows(self, after: int) -> Generator[LinkedRow, None, None]:
-        """Every event after position ``after``, in position order, each beside its kept link."""
+    def linked_rows(self, after: int, upto: int | None = None) -> Generator[LinkedRow, None, None]:
+        """Every event after position ``after`` (up to ``upto``), in position order, each beside its kept link."""
+
+    def events_up_to(self, position: int) -> tuple[int, int, bytes | None]:
+        """How many events lie at or before ``position``, the last one's position (0 if none) and its kept link."""
 
     def link_after(self, position: int) -> int | None:
         """The position of the first kept link after ``position``, if any."""
 
     def chain_up(self) -> None:
         """Link the events the chain does not cover yet (a log written before it)."""
+
+
+class PartWalker(Protocol):
+    """Walks a part of the log elsewhere (another process) while ``verify`` walks the part before it."""
+
+    def start(self, part: Part) -> None: ...
+
+    def checked(self) -> int:
+        """How many positions it has walked so far."""
+
+    def result(self, timeout: float) -> Walked | None:
+        """The part's walk once done; None if it is not done within ``timeout`` seconds."""
+
+    def stop(self) -> None:
+        """End the walk, done or not."""
 
 
 class ViewCursor(Protocol):

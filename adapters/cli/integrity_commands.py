@@ -76,6 +76,7 @@ def _progress(label: str) -> Progress:
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from casetrail.adapters.processes.part_walker import ProcessPartWalker
     from casetrail.services.checkpoints import Checkpoint, CheckpointError, open_note, parse_verifier_key, verifier_key
     from casetrail.services.kept_checkpoints import shelf_of
     from casetrail.services.verification import verify_log
@@ -100,7 +101,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         with _progress("verifying the log") as bar:
             task = bar.add_task("", total=system.ingestion.recorder.max_notification_id() or 0)
             checked, broken = verify_log(system.ingestion.chained_log, lambda count: bar.advance(task, count),
-                                         checkpoint)
+                                         checkpoint, ProcessPartWalker(settings))
     finally:
         system.close()
     if args.json:

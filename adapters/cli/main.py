@@ -66,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from casetrail.adapters.storage.outages import first_line
 
         return _fail(f"database: cannot use {redacted(settings.database_url)}: {first_line(error)}")
+    except _loaded("casetrail.adapters.processes.part_walker", "PartWalkerFailed") as error:
+        return _fail(str(error))
     except _loaded("kafka.errors", "KafkaError") as error:
         from casetrail.adapters.kafka.topics import broker_problem
 

@@ -22,7 +22,7 @@ from psycopg.sql import SQL, Composable, Identifier
 
 from casetrail.adapters.storage import party_keys
 from casetrail.adapters.storage.party_keys import PartyKeyTable
-from casetrail.services.chain import GENESIS, LinkedRow, LoggedEvent, fresh_links, links
+from casetrail.services.chain import GENESIS, LAST_POSITION, LinkedRow, LoggedEvent, fresh_links, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Erasure, KeptCheckpoint, Key, LedgerTransaction, RejectedInput
 
@@ -163,27 +163,40 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                              "WHERE before < %s").format(self.events_table), (after, limit, MAX_PAGE_BYTES))
             return [LoggedEvent(*row) for row in rows.fetchall()]
 
-    def linked_rows(self, after: int) -> Generator[LinkedRow, None, None]:
+    def linked_rows(self, after: int, upto: int | None = None) -> Generator[LinkedRow, None, None]:
         # A page at a time (cut by bytes as in select_states, so memory stays bounded), each event
         # joined with its link, as tuples with the stream id already text: nothing is made of a row.
         while True:
-            page = self._linked_page(after)
+            page = self._linked_page(after, LAST_POSITION if upto is None else upto)
             yield from page
             if not page:
                 return
             after = page[-1][0]
 
     @retry_on_lost_connection
-    def _linked_page(self, after: int) -> list[LinkedRow]:
+    def _linked_page(self, after: int, upto: int) -> list[LinkedRow]:
         with self.datastore.transaction(commit=False) as curs, curs.connection.cursor(row_factory=tuple_row) as rows:
             rows.execute(SQL("SELECT p.notification_id, p.originator_id::text, p.originator_version, p.topic, "
                              "p.state, k.link FROM (SELECT notification_id, originator_id, originator_version, topic, "
                              "state, sum(octet_length(state)) OVER (ORDER BY notification_id) - octet_length(state) "
-                             "AS before FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s) p "
+                             "AS before FROM {} WHERE notification_id > %s AND notification_id <= %s "
+                             "ORDER BY notification_id LIMIT %s) p "
                              "LEFT JOIN {} k ON k.position = p.notification_id WHERE p.before < %s "
                              "ORDER BY p.notification_id").format(self.events_table, self.chain_table),
-                         (after, CHAIN_PAGE, MAX_PAGE_BYTES))
+                         (after, upto, CHAIN_PAGE, MAX_PAGE_BYTES))
             return rows.fetchall()
+
+    @retry_on_lost_connection
+    def events_up_to(self, position: int) -> tuple[int, int, bytes | None]:
+        with self.datastore.transaction(commit=False) as curs, curs.connection.cursor(row_factory=tuple_row) as rows:
+            rows.execute(SQL("SELECT n, last, (SELECT link FROM {} WHERE position = last) FROM "
+                             "(SELECT count(*) AS n, coalesce(max(notification_id), 0) AS last FROM {} "
+                             "WHERE notification_id <= %s) c").format(self.chain_table, self.events_table),
+                         (position,))
+            found = rows.fetchone()
+            assert found is not None  # an aggregate always has its row
+            count, last, kept = found
+            return int(count), int(last), kept
 
     @retry_on_lost_connection
     def link_after(self, position: int) -> int | None:

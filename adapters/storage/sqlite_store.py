@@ -20,7 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from casetrail.adapters.storage import party_keys
 from casetrail.adapters.storage.party_keys import PartyKeyTable
-from casetrail.services.chain import GENESIS, LinkedRow, LoggedEvent, fresh_links, links
+from casetrail.services.chain import GENESIS, LAST_POSITION, LinkedRow, LoggedEvent, fresh_links, links
 from casetrail.services.limits import MAX_PAGE_BYTES
 from casetrail.services.ports import AcceptedInput, Erasure, KeptCheckpoint, Key, LedgerTransaction, RejectedInput
 
@@ -169,15 +169,23 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
                   [after, limit, MAX_PAGE_BYTES])
         return [LoggedEvent(row[0], UUID(row[1]), row[2], row[3], bytes(row[4])) for row in c.fetchall()]
 
-    def linked_rows(self, after: int) -> Generator[LinkedRow, None, None]:
+    def linked_rows(self, after: int, upto: int | None = None) -> Generator[LinkedRow, None, None]:
         # One statement, its rows taken as SQLite steps to them: memory stays a row however long the
         # log, the walk sees one snapshot of it, and nothing is made of a row but the tuple.
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT e.rowid, {_STREAM_ID_TEXT}, e.originator_version, e.topic, e.state, k.link "
                       f"FROM {self.events_table_name} e LEFT JOIN casetrail_chain k ON k.position = e.rowid "
-                      "WHERE e.rowid > ? ORDER BY e.rowid", [after])
+                      "WHERE e.rowid > ? AND e.rowid <= ? ORDER BY e.rowid", [after, LAST_POSITION if upto is None else upto])
             with c as rows:
                 yield from rows
+
+    def events_up_to(self, position: int) -> tuple[int, int, bytes | None]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT n, last, (SELECT link FROM casetrail_chain WHERE position = last) FROM "
+                      f"(SELECT count(*) AS n, coalesce(max(rowid), 0) AS last FROM {self.events_table_name} "
+                      "WHERE rowid <= ?)", [position])
+            count, last, kept = c.fetchone()
+            return int(count), int(last), kept
 
     def link_after(self, position: int) -> int | None:
         with self.datastore.transaction(commit=False) as c:

@@ -1,8 +1,11 @@
-"""The Merkle root against RFC 6962's definition, computed recursively, for every size up to 70."""
+"""The Merkle root against RFC 6962's definition, computed recursively, for every size up to 70, and
+from two parts of the log read apart, cut anywhere."""
 
 from __future__ import annotations
 
 import hashlib
+
+import pytest
 
 from casetrail.services.merkle import MerkleRoot, MerkleTree, leaf_hash, node_hash, verify_inclusion
 
@@ -35,6 +38,31 @@ def test_the_root_of_rfc_6962s_empty_tree_and_of_one_empty_leaf() -> None:
     one = MerkleRoot()
     one.append(b"")
     assert one.root().hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+
+
+def test_two_parts_read_apart_and_joined_give_the_whole_logs_root_wherever_the_cut() -> None:
+    leaves = [f"leaf {n}".encode() for n in range(70)]
+    for size in range(71):
+        for cut in range(size + 1):
+            before, after = MerkleRoot(), MerkleRoot(start=cut)
+            for leaf in leaves[:cut]:
+                before.append(leaf)
+            for leaf in leaves[cut:size]:
+                after.append(leaf)
+            before.extend(after)
+            assert before.size == size
+            assert before.root() == reference_root(leaves[:size]), (size, cut)
+
+
+def test_a_part_joins_only_the_leaves_just_before_it_and_has_no_root_alone() -> None:
+    before, after = MerkleRoot(), MerkleRoot(start=3)
+    for leaf in (b"a", b"b"):
+        before.append(leaf)
+    after.append(b"d")
+    with pytest.raises(ValueError, match="does not follow"):
+        before.extend(after)
+    with pytest.raises(ValueError, match="no root"):
+        after.root()
 
 
 def reference_path(index: int, leaves: list[bytes]) -> list[bytes]:
