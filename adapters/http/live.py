@@ -1,12 +1,13 @@
 """The running system behind the server, and the thread that keeps its views current.
 
 Reads only query the views; they never catch them up. A follower thread does,
-polling the log, so that events stored by any writer (this server, a
+polling the log, so that events stored by any writer (this server's posts, a
 ``casetrail ingest`` beside it, a consumer) reach the cases and reports a
-moment later. A writer's NOTIFY wakes it on PostgreSQL (``log_signal``). The system's
-connections are shared, so one lock serialises every write and the follower. Reads go around it: each takes a read-only
-connection of its own from a small pool (``adapters.reading``), so a case or a
-report never waits for a batch being written or the views catching up.
+moment later; ``/readyz`` says how far behind they are. A writer's NOTIFY wakes
+it on PostgreSQL (``log_signal``). The system's connections are shared, so one
+lock serialises every write and the follower. Reads go around it: each takes a
+read-only connection of its own from a small pool (``adapters.reading``), so a
+case or a report never waits for a batch being written or the views catching up.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ T = TypeVar("T")
 
 # How often an idle follower looks at the log again.
 IDLE_WAIT_S = 0.2
+# How long a follower that has just caught up lets new events gather before it catches up again.
+GATHER_S = 0.25
 # Read-only connections kept open between requests: as many as the threads that serve them at once
 # (a request finding none idle opens one, and closes it after if this many are kept already).
 KEPT_READERS = 8
@@ -87,10 +90,10 @@ class LiveSystem:
             reader.close()
 
     def lag(self) -> int:
-        """How many log positions the furthest-behind view is behind the log."""
+        """How many log positions the furthest-behind view, or the detectors, are behind the log."""
         def measure(system: System) -> int:
             head = system.ingestion.recorder.max_notification_id() or 0
-            return max(0, head - min(runner.position() for runner in system.views))
+            return max(0, head - min(system.detectors.position(), *(runner.position() for runner in system.views)))
 
         return self.using(measure)
 
@@ -108,13 +111,28 @@ class LiveSystem:
                 delay = next_backoff(delay)
                 continue
             delay = FIRST_BACKOFF_S
-            if not applied:
+            if applied:
+                # Let the posts of a burst gather: the detectors cost far less caught up once over
+                # several batches than after each, and a post never waits behind more than one catch-up.
+                self._stop.wait(GATHER_S)
+            else:
                 self._signal.wait(self._idle_wait_s)
+
+    def _last_catch_up(self) -> None:
+        """What the last posts stored reaches the cases before the server leaves (the next writer or
+        server would catch it up otherwise)."""
+        from casetrail.adapters.storage.outages import DATABASE_ERRORS
+
+        try:
+            self.using(System.catch_up)
+        except DATABASE_ERRORS as error:
+            log.warning("database unavailable; the views catch up when casetrail next writes", error=first_line(error))
 
     def close(self) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+            self._last_catch_up()
         self._signal.close()
         while not self._readers.empty():
             self._readers.get_nowait().close()

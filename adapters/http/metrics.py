@@ -21,7 +21,7 @@ class Metrics:
         self.events = Counter("casetrail_http_events", "Events posted, by outcome",
                               ["outcome"], registry=self.registry)
         self.view_lag = Gauge("casetrail_view_lag_positions",
-                              "Log positions the furthest-behind view is behind the log, when last measured",
+                              "Log positions the furthest-behind view, or the detectors, are behind the log, when last measured",
                               registry=self.registry)
 
     async def count(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

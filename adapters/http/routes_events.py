@@ -63,7 +63,8 @@ _EVENT_BODY = {
              responses=problem_responses(400, 401, 403, 413, 415, 503))
 async def post_events(request: Request, caller: CallerDep) -> IngestResult:
     """The same validation, `(source, id)` idempotency and rejects as `casetrail ingest`; one transaction
-    for the whole request. The cases and reports include what was accepted when this answers."""
+    for the whole request. It answers once the events are stored; the cases and reports include them
+    a moment later (`GET /readyz` gives the lag, 0 once they do)."""
     body = await intake.read_body(request, request.app.state.api.max_body_bytes)
     entrance = f"http:{caller.name}:{uuid.uuid4().hex[:12]}"
     items = intake.inputs(request.scope["headers"], body, entrance)
@@ -80,8 +81,6 @@ def _ingest(system: System, items: list[RawInput]) -> IngestResult:
     if not items:
         return IngestResult(accepted=0, duplicates=0, rejected=0, rejects=[])
     stored = system.ingestion.ingest_batch(items)
-    # As `casetrail ingest` does: the writer leaves the views and detectors current.
-    system.catch_up()
     index = {item.entrance: number for number, item in enumerate(items)}
     counts = stored.counts
     return IngestResult(accepted=counts.accepted, duplicates=counts.duplicates, rejected=counts.rejected,

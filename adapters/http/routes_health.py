@@ -21,7 +21,7 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: str  # ready or behind
-    lag: int  # log positions the furthest-behind view is behind the log
+    lag: int  # log positions the furthest-behind view, or the detectors, are behind the log
     max_lag: int
 
 

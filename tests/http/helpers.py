@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import httpx
 import orjson
 from fastapi.testclient import TestClient
 
@@ -16,11 +18,22 @@ OVERBOOKING = "01-overbooking-after-stop-sell.jsonl"
 
 
 def post_batch(client: TestClient, lines: list[bytes]) -> dict[str, Any]:
+    """Posts the lines as one batch, and waits until the cases and reports include them."""
     response = client.post("/v1/events", content=b"[" + b",".join(lines) + b"]",
                            headers={**bearer("source"), "content-type": BATCH})
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
+    settle(client)
     return result
+
+
+def settle(client: TestClient | httpx.Client, timeout_s: float = 60) -> None:
+    """Wait until the server's views and detectors have caught up with everything stored: a post
+    answers once its events are stored, and the cases and reports follow a moment later."""
+    deadline = time.monotonic() + timeout_s
+    while (lag := client.get("/readyz").json()["lag"]) > 0:
+        assert time.monotonic() < deadline, f"the views are still {lag} positions behind the log"
+        time.sleep(0.05)
 
 
 def overbooking_case(client: TestClient) -> dict[str, Any]:

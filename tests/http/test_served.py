@@ -13,7 +13,7 @@ from casetrail.adapters.bootstrap import bootstrap
 from casetrail.adapters.settings import Settings
 from tests.conftest import SCENARIOS, lines_of
 from tests.http.conftest import bearer
-from tests.http.helpers import BATCH, STRUCTURED
+from tests.http.helpers import BATCH, STRUCTURED, settle
 from tests.http.served import served
 from tests.test_cli import casetrail
 
@@ -82,6 +82,7 @@ def test_the_samples_over_http_make_the_cases_ingest_makes(database_url: str, se
         # Again, each sample in another mode: every event is a duplicate.
         for name, mode in zip(SAMPLES, ["batch", "structured", "binary", "structured", "batch"], strict=True):
             assert post(client, mode, lines_of(name))["duplicates"] == len(lines_of(name))
+        settle(client)
         over_http = {}
         for ref in expected:
             answer = client.get(f"/v1/cases/{ref}", headers=bearer("auditor"))
