@@ -11,11 +11,13 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
 
 from casetrail.adapters.bootstrap import System
 from casetrail.adapters.http.access import CallerDep
 from casetrail.adapters.http.auth import PERSONAL_DATA_READERS, Caller
 from casetrail.adapters.http.case_lists import CaseLists
+from casetrail.adapters.http.documents import document
 from casetrail.adapters.http.live import LiveSystem
 from casetrail.adapters.http.problems import Problem, problem_responses
 from casetrail.domain.lifecycle import Status
@@ -81,7 +83,7 @@ def list_cases(request: Request, _caller: CallerDep,
                     next_cursor=encode_cursor([page[-1]["opened_at"], page[-1]["case_ref"]]) if more else None)
 
 
-@router.get("/v1/cases/{case}", summary="One case's report with its timeline",
+@router.get("/v1/cases/{case}", summary="One case's report with its timeline", response_model=dict[str, Any],
             responses=problem_responses(400, 401, 403, 404, 503))
 def case_report(request: Request, case: CaseParam, caller: CallerDep,
                 as_of: Annotated[Timestamp | None, Query(
@@ -91,10 +93,10 @@ def case_report(request: Request, case: CaseParam, caller: CallerDep,
                 known_at: Annotated[Timestamp | None, Query(
                     description="as it was known at T (events reported by T); RFC 3339 with offset",
                     examples=["2019-06-21T12:00:00+07:00"])] = None,
-                ) -> dict[str, Any]:
+                ) -> Response:
     live: LiveSystem = request.app.state.live
     personal = caller.role in PERSONAL_DATA_READERS
-    return live.reading(lambda reader: reader.cases.case_report(case, Moment(as_of, known_at), personal))
+    return document(live.reading(lambda reader: reader.cases.case_report(case, Moment(as_of, known_at), personal)))
 
 
 class Decision(BaseModel):

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from casetrail.adapters.http.access import CallerDep
+from casetrail.adapters.http.documents import document
 from casetrail.adapters.http.live import LiveSystem
 from casetrail.adapters.http.problems import Problem, problem_responses
 from casetrail.adapters.http.routes_cases import MAX_PAGE, decode_cursor, encode_cursor
@@ -21,13 +23,14 @@ router = APIRouter()
 ReportName = Literal["weekly", "monthly", "top-issues", "outstanding", "departments"]  # report_queries.NAMES
 
 
-@router.get("/v1/reports/{name}", summary="A desk report", responses=problem_responses(400, 401, 403, 503))
+@router.get("/v1/reports/{name}", summary="A desk report", response_model=dict[str, Any],
+            responses=problem_responses(400, 401, 403, 503))
 def report(request: Request, name: Annotated[ReportName, Path()], _caller: CallerDep,
            first: Annotated[Date | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
            last: Annotated[Date | None, Query(alias="to", description="last day, inclusive")] = None,
            tz: Annotated[str, Query(max_length=100, description="the days' time zone, e.g. Asia/Jakarta")] = "UTC",
            top: Annotated[int, Query(ge=1, le=1000, description="top-issues: how many categories")] = DEFAULT_TOP,
-           ) -> dict[str, Any]:
+           ) -> Response:
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -35,7 +38,7 @@ def report(request: Request, name: Annotated[ReportName, Path()], _caller: Calle
     if first is not None and last is not None and last < first:
         raise Problem(400, f"to: {last} is before from {first}", parameter="to")
     live: LiveSystem = request.app.state.live
-    return live.reading(lambda reader: reader.reports.report(name, first, last, zone, top))
+    return document(live.reading(lambda reader: reader.reports.report(name, first, last, zone, top)))
 
 
 class RejectPage(BaseModel):
