@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.import_rate import DATA_SET, ROOT
+from benchmarks.results import Results
 from benchmarks.stores import fresh_store
 from casetrail.adapters.reading import Reader, open_reader
 from casetrail.adapters.settings import Settings
@@ -201,32 +202,31 @@ def _p50_p95(timings: list[float]) -> tuple[float, float]:
     return statistics.median(timings), statistics.quantiles(timings, n=20)[18]
 
 
-def table_rows(figures: CaseLatencyFigures, label: str) -> list[tuple[str, str, str, str, str]]:
-    """The two rows ``make bench`` prints: figure, casetrail, baseline, ratio, target."""
+def add_rows(results: Results, figures: CaseLatencyFigures, label: str) -> None:
+    """The rows ``make bench`` prints for one store."""
     command, python, report, rows = figures.command_ms, figures.python_ms, figures.report_ms, figures.rows_ms
     leanest = figures.leanest_ms
-    return [
-        (f"case --json as a command, first {figures.cases} cases of the hotel data set, {label}",
-         f"p50 {command[0]:.0f} ms, p95 {command[1]:.0f} ms",
-         f"p50 {python[0]:.0f} ms, p95 {python[1]:.0f} ms: python -c pass, same interpreter",
-         f"{command[1] / python[1]:.1f}", "p95 ≤ 5×"),
-        (f"the floor under it: import the store's driver, connect, read the case's rows in one query, {label}",
-         f"p50 {leanest[0]:.0f} ms, p95 {leanest[1]:.0f} ms",
-         f"p50 {python[0]:.0f} ms, p95 {python[1]:.0f} ms: python -c pass",
-         f"{leanest[1] / python[1]:.1f}", ""),
-        (f"case report in process, same cases ({figures.entries[0]} timeline entries at the median, "
-         f"{figures.entries[1]} at most), {label}",
-         f"p50 {report[0]:.1f} ms, p95 {report[1]:.1f} ms",
-         f"p50 {rows[0]:.1f} ms, p95 {rows[1]:.1f} ms: one query reading the timeline's rows",
-         f"{report[1] / rows[1]:.1f}", "p95 ≤ 3×"),
-        (f"where case --json's time goes after the interpreter's start (medians), {label}",
-         ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in figures.stages_ms.items()), "", "", ""),
-    ]
+    bare = f"p50 {python[0]:.0f} ms, p95 {python[1]:.0f} ms: python -c pass"
+    results.add(f"case --json as a command, first {figures.cases} cases of the hotel data set, {label}",
+                f"p50 {command[0]:.0f} ms, p95 {command[1]:.0f} ms", f"{bare}, same interpreter", "p95 ≤ 5×",
+                value=command[1], unit="ms (p95)", baseline=python[1], ratio=command[1] / python[1],
+                ratio_shown=f"{command[1] / python[1]:.1f}")
+    results.add(f"the floor under it: import the store's driver, connect, read the case's rows in one query, {label}",
+                f"p50 {leanest[0]:.0f} ms, p95 {leanest[1]:.0f} ms", bare,
+                value=leanest[1], unit="ms (p95)", baseline=python[1], ratio=leanest[1] / python[1],
+                ratio_shown=f"{leanest[1] / python[1]:.1f}")
+    results.add(f"case report in process, same cases ({figures.entries[0]} timeline entries at the median, "
+                f"{figures.entries[1]} at most), {label}",
+                f"p50 {report[0]:.1f} ms, p95 {report[1]:.1f} ms",
+                f"p50 {rows[0]:.1f} ms, p95 {rows[1]:.1f} ms: one query reading the timeline's rows", "p95 ≤ 3×",
+                value=report[1], unit="ms (p95)", baseline=rows[1], ratio=report[1] / rows[1],
+                ratio_shown=f"{report[1] / rows[1]:.1f}")
+    results.add(f"where case --json's time goes after the interpreter's start (medians), {label}",
+                ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in figures.stages_ms.items()), value=None, unit="ms")
 
 
 def main() -> None:
     from rich.console import Console
-    from rich.table import Table
 
     from casetrail.adapters.logs import configure_logging
 
@@ -238,11 +238,10 @@ def main() -> None:
     args = parser.parse_args()
     configure_logging("warning")
     figures = measure_case_latency(args.store, args.database, cases=args.cases)
-    table = Table("figure", "casetrail", "baseline, same run", "ratio", "target", title="case --json")
+    results = Results("case --json")
     sqlite = args.database.startswith("sqlite") if args.database else args.store == "sqlite"
-    for row in table_rows(figures, "SQLite" if sqlite else "PostgreSQL"):
-        table.add_row(*row)
-    Console(width=160).print(table)
+    add_rows(results, figures, "SQLite" if sqlite else "PostgreSQL")
+    Console(width=160).print(results.table())
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
+from benchmarks.results import Results
 from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
 from casetrail.adapters.cli.interpreter import tune_for_batches
@@ -117,22 +117,22 @@ def main() -> None:
         _work(*args.worker)
         return
 
-    table = Table("figure", "casetrail", "baseline, same run", "ratio", "target", title="concurrent writers")
-    add_rows(table, generate_events(args.events))
-    Console(width=160).print(table)
+    results = Results("concurrent writers")
+    add_rows(results, generate_events(args.events))
+    Console(width=160).print(results.table())
 
 
-def add_rows(table: Table, lines: list[bytes]) -> None:
+def add_rows(results: Results, lines: list[bytes]) -> None:
     """The figure's rows, as ``make bench`` prints them."""
     for kind, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
         alone = measure_concurrent(kind, lines, 1)
         for writers in WRITERS[1:]:
             together = measure_concurrent(kind, lines, writers)
-            table.add_row(f"{writers} concurrent writers, {len(lines):,} generated events, each given "
-                          f"{together.per_writer:,} (half shared), {label}",
-                          f"{together.rate:,.0f} events/s combined ({together.raced} batches raced)",
-                          f"{alone.rate:,.0f} events/s: one writer, all {len(lines):,}",
-                          f"{together.rate / alone.rate:.2f}", "every event once, none fails")
+            results.add(f"{writers} concurrent writers, {len(lines):,} generated events, each given "
+                        f"{together.per_writer:,} (half shared), {label}",
+                        f"{together.rate:,.0f} events/s combined ({together.raced} batches raced)",
+                        f"{alone.rate:,.0f} events/s: one writer, all {len(lines):,}", "every event once, none fails",
+                        value=together.rate, unit="events/s", baseline=alone.rate, ratio=together.rate / alone.rate)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import httpx
 import orjson
 
 from benchmarks.import_rate import DATA_SET, ROOT
+from benchmarks.results import Results
 from benchmarks.stores import fresh_store
 from benchmarks.traffic import generate_events
 from casetrail.adapters.bootstrap import bootstrap
@@ -214,26 +215,24 @@ def _p50_p95(timings: list[float]) -> tuple[float, float]:
     return statistics.median(timings), statistics.quantiles(timings, n=20)[18]
 
 
-def table_rows(figures: HttpFigures, label: str) -> list[tuple[str, str, str, str, str]]:
-    """The rows ``make bench`` prints: figure, casetrail, baseline, ratio, target."""
+def add_rows(results: Results, figures: HttpFigures, label: str) -> None:
+    """The rows ``make bench`` prints."""
     case, report = figures.case_ms, figures.report_ms
-    return [
-        (f"POST /v1/events, {figures.events:,} generated events in batches of {BATCH}, one client, {label}",
-         f"{figures.post_rate:,.0f} events/s", f"{figures.ingest_rate:,.0f} events/s: casetrail ingest, same events",
-         f"{figures.post_rate / figures.ingest_rate:.2f}", "≥ 0.7"),
-        (f"GET /v1/cases/{{case}}, first {figures.cases} cases of the hotel data set, each read {PASSES} times, SQLite",
-         f"p50 {case[0]:.1f} ms, p95 {case[1]:.1f} ms",
-         f"p50 {report[0]:.1f} ms, p95 {report[1]:.1f} ms: the report in process",
-         f"{case[1] / report[1]:.2f}", "p95 ≤ 1.5×"),
-        (f"{CLIENTS} clients mixing reads and posts for {figures.mixed_seconds:.0f} s, hotel data set, SQLite",
-         f"{figures.mixed_requests:,} requests, {figures.mixed_errors} errors, p95 {figures.mixed_ms[1]:.0f} ms",
-         f"p50 {figures.mixed_ms[0]:.0f} ms", "", "0 errors"),
-    ]
+    results.add(f"POST /v1/events, {figures.events:,} generated events in batches of {BATCH}, one client, {label}",
+                f"{figures.post_rate:,.0f} events/s", f"{figures.ingest_rate:,.0f} events/s: casetrail ingest, same events",
+                "≥ 0.7", value=figures.post_rate, unit="events/s", baseline=figures.ingest_rate,
+                ratio=figures.post_rate / figures.ingest_rate)
+    results.add(f"GET /v1/cases/{{case}}, first {figures.cases} cases of the hotel data set, each read {PASSES} times, "
+                "SQLite", f"p50 {case[0]:.1f} ms, p95 {case[1]:.1f} ms",
+                f"p50 {report[0]:.1f} ms, p95 {report[1]:.1f} ms: the report in process", "p95 ≤ 1.5×",
+                value=case[1], unit="ms (p95)", baseline=report[1], ratio=case[1] / report[1])
+    results.add(f"{CLIENTS} clients mixing reads and posts for {figures.mixed_seconds:.0f} s, hotel data set, SQLite",
+                f"{figures.mixed_requests:,} requests, {figures.mixed_errors} errors, p95 {figures.mixed_ms[1]:.0f} ms",
+                f"p50 {figures.mixed_ms[0]:.0f} ms", "0 errors", value=figures.mixed_errors, unit="errors")
 
 
 def main() -> None:
     from rich.console import Console
-    from rich.table import Table
 
     from casetrail.adapters.logs import configure_logging
 
@@ -245,10 +244,9 @@ def main() -> None:
     args = parser.parse_args()
     configure_logging("warning")
     figures = measure_http(args.store, args.events, args.database, args.seconds)
-    table = Table("figure", "casetrail", "baseline, same run", "ratio", "target", title="casetrail serve")
-    for row in table_rows(figures, "SQLite" if args.store == "sqlite" else "PostgreSQL"):
-        table.add_row(*row)
-    Console(width=160).print(table)
+    results = Results("casetrail serve")
+    add_rows(results, figures, "SQLite" if args.store == "sqlite" else "PostgreSQL")
+    Console(width=160).print(results.table())
 
 
 if __name__ == "__main__":
