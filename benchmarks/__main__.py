@@ -23,7 +23,7 @@ from benchmarks.http_rates import measure_http
 from benchmarks.import_rate import measure_import
 from benchmarks.ingest_memory import measure_ingest_memory
 from benchmarks.ingest_rate import measure_ingest
-from benchmarks.kafka_rates import measure_kafka
+from benchmarks.kafka_rates import GROUP_MEMBERS, GROUP_PARTITIONS, measure_kafka
 from benchmarks.rebuild_rate import measure_rebuild
 from benchmarks.results import Results
 from benchmarks.stores import fresh_store
@@ -128,6 +128,11 @@ def main() -> None:
                     f"{kafka.raw_produce_rate:,.0f} records/s: kafka-python raw idempotent produce", "≥ 20,000/s",
                     value=kafka.relay_rate, unit="events/s", baseline=kafka.raw_produce_rate,
                     ratio=kafka.relay_rate / kafka.raw_produce_rate)
+        results.add(f"consume {kafka.events:,} events with {GROUP_MEMBERS} casetrail consume processes in one group, "
+                    f"{GROUP_PARTITIONS}-partition topic, into PostgreSQL", f"{kafka.group_rate:,.0f} events/s committed",
+                    f"{kafka.member_rate:,.0f} events/s: one casetrail consume process, same topic, a fresh store",
+                    value=kafka.group_rate, unit="events/s", baseline=kafka.member_rate,
+                    ratio=kafka.group_rate / kafka.member_rate)
 
     if "rebuild" in parts:
         for kind, label in STORES:

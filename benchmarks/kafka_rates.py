@@ -3,13 +3,18 @@ beside kafka-python's raw produce and consume rates on the same broker in the sa
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
 
 from benchmarks.stores import fresh_store
 from benchmarks.tansu import running_broker
@@ -20,6 +25,9 @@ from casetrail.adapters.kafka.topics import KafkaSettings, ensure_topics
 from casetrail.adapters.settings import Settings
 
 SESSION_TIMEOUT_MS = 2000
+# The consumer group's figure: this many `casetrail consume` processes on a topic of this many partitions.
+GROUP_MEMBERS = 3
+GROUP_PARTITIONS = 6
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,10 @@ class KafkaFigures:
     projection_seconds: float  # then for its views and detectors to catch up with them
     relayed: int
     relay_rate: float  # stored events/s published by the relay
+    # Inbound events/s stored and committed by `casetrail consume` processes, one alone and
+    # GROUP_MEMBERS in one group, each on a fresh store, from the same six-partition topic.
+    member_rate: float
+    group_rate: float
 
 
 def measure_kafka(lines: list[bytes]) -> KafkaFigures:
@@ -47,8 +59,9 @@ def measure_kafka(lines: list[bytes]) -> KafkaFigures:
                 relayed, relay_seconds = _relay(system, kafka)
             finally:
                 system.close()
+        member_rate, group_rate = _group_rates(address, lines)
     return KafkaFigures(len(lines), produce_rate, consume_rate, consumed, projection_seconds, relayed,
-                        relayed / relay_seconds)
+                        relayed / relay_seconds, member_rate, group_rate)
 
 
 def _raw_produce(address: str, topic: str, lines: list[bytes]) -> float:
@@ -112,3 +125,52 @@ def _relay(system: System, kafka: KafkaSettings) -> tuple[int, float]:
     seconds = time.perf_counter() - started
     relay.close()
     return relay.published, seconds
+
+
+def _group_rates(address: str, lines: list[bytes]) -> tuple[float, float]:
+    """One ``casetrail consume`` process, then ``GROUP_MEMBERS`` in one group, each into a fresh
+    PostgreSQL store, from a topic of ``GROUP_PARTITIONS`` partitions holding ``lines`` unkeyed
+    (spread over every partition)."""
+    topic = "bench.group"
+    admin = KafkaAdminClient(bootstrap_servers=address)
+    try:
+        admin.create_topics([NewTopic(topic, num_partitions=GROUP_PARTITIONS, replication_factor=1)])
+    finally:
+        admin.close()
+    _raw_produce(address, topic, lines)
+    rates = []
+    for members in (1, GROUP_MEMBERS):
+        with fresh_store("postgres") as url:
+            rates.append(_members_rate(address, url, topic, f"bench-group-{members}", members, len(lines)))
+    return rates[0], rates[1]
+
+
+def _members_rate(address: str, url: str, topic: str, group: str, members: int, count: int) -> float:
+    """Inbound events/s committed by ``members`` consume processes as they run in production,
+    timed from the group's first commit to its last (the group join left out, as for one member)."""
+    env = {**os.environ, "CASETRAIL_DATABASE": url, "CASETRAIL_KAFKA_BOOTSTRAP": address, "CASETRAIL_LOG_LEVEL": "warning"}
+    command = [sys.executable, "-m", "casetrail", "consume", "--topic", topic, "--group", group,
+               "--session-timeout-ms", str(SESSION_TIMEOUT_MS)]
+    running = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(members)]
+    offsets = KafkaConsumer(bootstrap_servers=address, group_id=group, enable_auto_commit=False)
+    partitions = [TopicPartition(topic, p) for p in range(GROUP_PARTITIONS)]
+    first: tuple[float, int] | None = None
+    try:
+        while True:
+            done, now = sum(offsets.committed(p) or 0 for p in partitions), time.perf_counter()
+            if done and first is None:
+                first = (now, done)
+            if done >= count:
+                break
+            if any(member.poll() is not None for member in running):
+                raise RuntimeError(f"a casetrail consume of group {group} ended before the end of its input")
+            time.sleep(0.2)
+    finally:
+        offsets.close()
+        for member in running:
+            member.send_signal(signal.SIGTERM)
+        for member in running:
+            member.wait(timeout=300)
+    assert first is not None
+    return (count - first[1]) / (now - first[0])
