@@ -46,6 +46,9 @@ RUN_GAP_DAYS = 31
 # round trips to the store instead of a few for each incident.
 RUNS_AT_ONCE = 100
 PARTIES_AT_ONCE = 500
+# ... and at most this many nights a query: each night's bookings come with their whole histories,
+# and a long run of busy nights read at once held hundreds of MB (a query per run or two instead).
+NIGHTS_AT_ONCE = 250
 # What the scope needs of an entry. An entry sits at the position of its event's first stored
 # copy; the later copies (a stop-sell's other nights, a step's contact) name nothing it looks at.
 SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, night_from, night_to, update_id"
@@ -216,12 +219,30 @@ def overbookings(cases: CaseQueries, config: Config, runs: list[Run]) -> dict[tu
     """The finding of each overbooked night of ``runs``, by resource and night. Nights are read
     a group of runs at a time: a booking that holds many of them is read, and its history built, once."""
     findings = {}
-    for start in range(0, len(runs), RUNS_AT_ONCE):
-        for facts in _runs_facts(cases, config, runs[start : start + RUNS_AT_ONCE]):
+    for group in _groups(runs):
+        for facts in _runs_facts(cases, config, group):
             finding = overbooking.detect(facts, config.windows)
             if finding is not None:
                 findings[(facts.resource, facts.night)] = finding
     return findings
+
+
+def _groups(runs: list[Run]) -> Iterator[list[Run]]:
+    """``runs`` in order, in groups of at most ``RUNS_AT_ONCE`` runs and ``NIGHTS_AT_ONCE`` nights; a
+    longer run is cut in pieces. Each night's facts are read whole in its piece, so the cut changes
+    what is read at once, never what is found."""
+    group: list[Run] = []
+    nights = 0
+    for resource, run in runs:
+        for start in range(0, len(run), NIGHTS_AT_ONCE):
+            piece = run[start : start + NIGHTS_AT_ONCE]
+            if group and (len(group) == RUNS_AT_ONCE or nights + len(piece) > NIGHTS_AT_ONCE):
+                yield group
+                group, nights = [], 0
+            group.append((resource, piece))
+            nights += len(piece)
+    if group:
+        yield group
 
 
 def _runs_facts(cases: CaseQueries, config: Config, runs: list[Run]) -> Iterator[overbooking.NightFacts]:

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from casetrail.adapters.bootstrap import System
+from casetrail.services import detection
 from casetrail.services.case_queries import Moment
-from tests.conftest import lines_of, load
+from tests.conftest import all_scenario_lines, lines_of, load
 
 
 def factors(system: System, category: str | None = None) -> set[tuple[str, str]]:
@@ -288,3 +289,34 @@ def test_service_signals_go_on_the_helpdesk_case_open_at_the_time(system: System
     load(system, [helpdesk_case, *contact("C1", "2024-06-01", "resolved", held=700)])
     assert detected(system) == []
     assert {f["code"] for f in system.cases.case_report("ZD-P1")["factors"]} == {"long_hold"}
+
+
+# --- how much is read at once ---------------------------------------------------------------------------
+
+def test_runs_are_read_in_groups_of_bounded_nights_in_their_order() -> None:
+    runs = [("seaside:standard", [f"2019-06-{d:02d}" for d in range(1, 8)]), ("seaside:suite", ["2019-06-03"])]
+    groups = list(detection._groups(runs))
+    assert all(sum(len(nights) for _, nights in group) <= detection.NIGHTS_AT_ONCE for group in groups)
+    assert groups == [runs]  # small runs: one query
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detection, "NIGHTS_AT_ONCE", 3)
+        cut = list(detection._groups(runs))
+    assert [[(r, len(n)) for r, n in group] for group in cut] == [
+        [("seaside:standard", 3)], [("seaside:standard", 3)], [("seaside:standard", 1), ("seaside:suite", 1)]]
+    assert [night for group in cut for _, nights in group for night in nights] == [
+        night for _, nights in runs for night in nights]
+
+
+@pytest.mark.parametrize("nights_at_once", [1, 2])
+def test_the_nights_read_at_once_change_nothing_the_detectors_find(system: System, nights_at_once: int) -> None:
+    load(system, all_scenario_lines())
+    detectors = system.detectors
+    scope = detection.Scope()
+    detection._widen(scope, system.view_store.query(f"SELECT {detection.SCOPE_COLUMNS} FROM timeline_entries"))
+    runs = detection._resource_runs(scope.nights | detectors._nights_of(scope))
+    whole = detection.overbookings(detectors.cases, detectors.config, runs)
+    assert whole, "the samples hold an overbooked night"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detection, "NIGHTS_AT_ONCE", nights_at_once)
+        cut = detection.overbookings(detectors.cases, detectors.config, runs)
+    assert list(cut.items()) == list(whole.items())
