@@ -109,31 +109,29 @@ def _until_current(client: httpx.Client) -> None:
 
 def _reads(url: str, config: Path, lines: list[bytes], mixed_seconds: float
            ) -> tuple[tuple[float, float], tuple[float, float], int, tuple[int, int, tuple[float, float]]]:
+    """Each case read in process and over HTTP in turn, so that both see the machine as it is then
+    (read one after the other, a side's p95 moved by half between runs)."""
     system = bootstrap(Settings(database_url=url))
     try:
         system.catch_up()
         refs = [c["case_ref"] for c in system.cases.list_cases()][:CASES]
-        in_process = []
-        for ref in refs[:5]:  # warm the pages for both
-            system.cases.case_report(ref)
-        for ref in refs * PASSES:
-            started = time.perf_counter()
-            system.cases.case_report(ref)
-            in_process.append(_ms_since(started))
-    finally:
-        system.close()
-    with _served(url, config) as base:
-        over_http = []
-        with httpx.Client(base_url=base, timeout=60) as client:
-            for ref in refs[:5]:
+        with _served(url, config) as base, httpx.Client(base_url=base, timeout=60) as client:
+            in_process, over_http = [], []
+            for ref in refs[:5]:  # warm the pages for both
+                system.cases.case_report(ref)
                 client.get(f"/v1/cases/{ref}", headers=LEAD)
             for ref in refs * PASSES:
+                started = time.perf_counter()
+                system.cases.case_report(ref)
+                in_process.append(_ms_since(started))
                 started = time.perf_counter()
                 answer = client.get(f"/v1/cases/{ref}", headers=LEAD)
                 over_http.append(_ms_since(started))
                 if answer.status_code != 200:
                     raise RuntimeError(f"GET /v1/cases/{ref}: {answer.status_code} {answer.text[:300]}")
-        mixed = _mixed(base, refs, lines, mixed_seconds)
+            mixed = _mixed(base, refs, lines, mixed_seconds)
+    finally:
+        system.close()
     return _p50_p95(over_http), _p50_p95(in_process), len(refs), mixed
 
 
