@@ -10,17 +10,13 @@ on the other core, while ``verify`` walks the first.
 from __future__ import annotations
 
 import multiprocessing
-import sqlite3
-import sys
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 
-from eventsourcing.persistence import PersistenceError
-
 from casetrail.adapters.config_file import load_config
 from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage import outages
 from casetrail.adapters.storage.database import persistence_env
-from casetrail.adapters.storage.outages import first_line
 from casetrail.services.application import CasetrailApplication
 from casetrail.services.verification import Part, Walked, walk_part
 
@@ -88,13 +84,9 @@ def walk(settings: Settings, part: Part, checked: Synchronized[int], results: Co
             results.send(walk_part(app.chained_log, part, count))
         finally:
             app.close()
-    except _database_errors() as error:  # the parent says it where the user sees it
-        results.send(f"database: {first_line(error)}")
+    # Named only if raised (it imports psycopg, which a SQLite walk starts sooner without).
+    except outages.DATABASE_ERRORS as error:  # the parent says it where the user sees it
+        results.send(f"database: {outages.first_line(error)}")
     finally:
         results.close()
 
-
-def _database_errors() -> tuple[type[BaseException], ...]:
-    # psycopg only if the store's recorder imported it: a SQLite walk starts sooner without it.
-    driver = sys.modules.get("psycopg")
-    return (PersistenceError, sqlite3.Error, *((driver.Error,) if driver is not None else ()))
