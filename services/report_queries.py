@@ -20,6 +20,14 @@ NAMES = ("weekly", "monthly", "top-issues", "outstanding", "departments")
 DEFAULT_TOP = 6
 
 
+class PeriodError(ValueError):
+    """A report period that ends before it begins, once the dates not given are taken from the cases."""
+
+    def __init__(self, first: date, last: date) -> None:
+        super().__init__(f"report: --to {last} is before --from {first}")
+        self.first, self.last = first, last
+
+
 class ReportQueries:
     def __init__(self, store: ViewReader) -> None:
         self.store = store
@@ -37,7 +45,7 @@ class ReportQueries:
         cases = self.cases()
         period = Period(first or _default_first(cases, zone), last or _default_last(cases, zone), zone)
         if period.last < period.first:
-            raise ValueError(f"report: --to {period.last} is before --from {period.first}")
+            raise PeriodError(period.first, period.last)
         document: dict[str, Any] = {"report": name, "definition_version": reports.DEFINITION_VERSION,
                                     "position": tracking.position(self.store, tracking.REPORTS), "tz": str(zone), **period.label()}
         if name in ("weekly", "monthly"):

@@ -16,7 +16,7 @@ from casetrail.adapters.http.problems import Problem, problem_responses
 from casetrail.adapters.http.routes_cases import MAX_PAGE, decode_cursor, encode_cursor
 from casetrail.domain.values import Date
 from casetrail.services.reject_documents import reject_document
-from casetrail.services.report_queries import DEFAULT_TOP
+from casetrail.services.report_queries import DEFAULT_TOP, PeriodError
 
 router = APIRouter()
 
@@ -38,7 +38,14 @@ def report(request: Request, name: Annotated[ReportName, Path()], _caller: Calle
     if first is not None and last is not None and last < first:
         raise Problem(400, f"to: {last} is before from {first}", parameter="to")
     live: LiveSystem = request.app.state.live
-    return document(live.reading(lambda reader: reader.reports.report(name, first, last, zone, top)))
+    try:
+        return document(live.reading(lambda reader: reader.reports.report(name, first, last, zone, top)))
+    except PeriodError as error:  # the date not given comes from the cases, and falls on the wrong side
+        if last is not None:
+            raise Problem(400, f"to: {last} is before {error.first}, the first day of the cases; give from as well",
+                          parameter="to") from None
+        raise Problem(400, f"from: {first} is after {error.last}, the last day of the cases; give to as well",
+                      parameter="from") from None
 
 
 class RejectPage(BaseModel):

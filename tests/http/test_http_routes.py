@@ -138,7 +138,9 @@ def test_reports_and_their_parameters(client: TestClient) -> None:
                      headers=LEAD).json()
     assert len(top["top"]) <= 2
     for params, name in [({"tz": "Mars/Olympus"}, "tz"), ({"from": "2019-13-01"}, "from"),
-                         ({"from": "2019-06-02", "to": "2019-06-01"}, "to")]:
+                         ({"from": "2019-06-02", "to": "2019-06-01"}, "to"),
+                         # One date given, the other taken from the cases, on the wrong side of it.
+                         ({"to": "2000-01-01"}, "to"), ({"from": "2100-01-01"}, "from")]:
         refused = client.get("/v1/reports/monthly", params=params, headers=LEAD)
         assert refused.status_code == 400 and refused.json()["parameter"] == name, refused.text
     assert client.get("/v1/reports/yearly", headers=LEAD).status_code == 400
