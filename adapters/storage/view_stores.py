@@ -37,7 +37,10 @@ class SQLiteViewStore:
         return self._conn.execute(sql, params).fetchall()
 
     def analyze(self, tables: Sequence[str]) -> None:
-        self._conn.execute("PRAGMA analysis_limit = 2000")  # sampled: quick on a large table
+        # Every row, not a sample: a sample of the type index's first entries saw one type, so the
+        # planner took the type index for "booking_ref IN (...) AND type = ?" and scanned every row
+        # of that type, a read that grew with the store. The whole timeline of 900,000 rows takes 0.7 s.
+        self._conn.execute("PRAGMA analysis_limit = 0")
         for table in tables:
             self._conn.execute(f"ANALYZE {table}")
 
