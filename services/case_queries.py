@@ -184,17 +184,18 @@ class CaseQueries:
         for row in self.rows_of("case_ref", case_refs, also="type LIKE 'case.%'"):
             own.setdefault(str(row.case_ref), []).append(row)
         states = [state for state in (fold_case(ref, own[ref]) for ref in sorted(own)) if state.opened_at is not None]
-        linked = self.linked_rows_of(states, of_bookings="type LIKE 'contact.%'")
+        linked = self.linked_rows_of(states, only="type LIKE 'contact.%'")
         return [(state, own[state.case_ref], [r for r in linked[state.case_ref]
                                               if r.contact_ref and r.type.startswith("contact.")])
                 for state in states]
 
-    def linked_rows_of(self, states: Sequence[CaseState], of_bookings: str = "") -> dict[str, list[Row]]:
+    def linked_rows_of(self, states: Sequence[CaseState], only: str = "") -> dict[str, list[Row]]:
         """The events linked to each case beside its own, but for inventory: its bookings' events;
         the contacts that name the case or its bookings, with all their events; the party's payment
         attempts, bookings and contacts (unless they name another case) within a day of the opening;
-        and its evidence. Read in a few queries for all ``states``; ``of_bookings`` keeps only the
-        bookings' events that meet that condition (an overbooking case holds hundreds of bookings)."""
+        and its evidence. Read in a few queries for all ``states``; ``only`` keeps only the bookings'
+        events and the evidence that meet that condition (an overbooking case holds hundreds of bookings,
+        and its evidence names each)."""
         around = self._party_rows_around(states)
         bookings = {s.case_ref: s.booking_refs | {r.booking_ref for r in around[s.case_ref]
                                                   if r.type == "booking.created" and r.booking_ref}
@@ -209,10 +210,11 @@ class CaseQueries:
             # The party's contacts around the case belong to it, unless they name another case.
             contacts[state.case_ref] |= {r.contact_ref for r in around[state.case_ref] if r.type == "contact.started"
                                          and r.contact_ref and r.case_ref in (None, state.case_ref)}
-        by_booking = _grouped(self.rows_of("booking_ref", every_booking, also=of_bookings), lambda r: r.booking_ref)
+        by_booking = _grouped(self.rows_of("booking_ref", every_booking, also=only), lambda r: r.booking_ref)
         by_contact = _grouped(self.rows_of("contact_ref", sorted(set().union(*contacts.values()))),
                               lambda r: r.contact_ref)
-        evidence = _grouped(self._events(set().union(*(s.evidence for s in states))), lambda r: (r.source, r.source_id))
+        evidence = _grouped(self._events(set().union(*(s.evidence for s in states)), only),
+                            lambda r: (r.source, r.source_id))
         return {
             s.case_ref: [*(r for ref in sorted(bookings[s.case_ref]) for r in by_booking.get(ref, [])),
                          *(r for ref in sorted(contacts[s.case_ref]) for r in by_contact.get(ref, [])),
@@ -221,12 +223,14 @@ class CaseQueries:
             for s in states
         }
 
-    def _events(self, keys: set[tuple[str, str]]) -> list[Row]:
+    def _events(self, keys: set[tuple[str, str]], only: str = "") -> list[Row]:
         by_source: dict[str, list[str]] = {}
         for source, source_id in sorted(keys):
             by_source.setdefault(source, []).append(source_id)
+        condition = f" AND {only}" if only else ""
         return [row for source, source_ids in by_source.items()
-                for row in self.rows(f"source = ? AND source_id IN ({_marks(source_ids)})", [source, *source_ids])]
+                for row in self.rows(f"source = ? AND source_id IN ({_marks(source_ids)}){condition}",
+                                     [source, *source_ids])]
 
     def rows_of(self, column: str, values: Iterable[str], moment: Moment = Moment(), also: str = "",
                 also_params: Sequence[Any] = ()) -> list[Row]:

@@ -99,7 +99,8 @@ class DetectorRunner:
                 _widen(scope, self.store.query(f"SELECT {SCOPE_COLUMNS} FROM timeline_entries "
                                                "WHERE position > ? AND position <= ?",
                                                (start, min(end, start + self.batch_size))))
-            recorded += self.desk.record_findings(self.evaluate(scope))
+            for findings in self.evaluate(scope):
+                recorded += self.desk.record_findings(findings)
             position = end
             with self.store.transaction() as cursor:
                 # Another process may have evaluated further meanwhile: never move back.
@@ -108,14 +109,22 @@ class DetectorRunner:
         # The service-level clocks move with time too: they look again even when no event arrived.
         return recorded + self.clocks.catch_up()
 
-    def evaluate(self, scope: Scope) -> list[Finding]:
-        findings = self._overbookings(_resource_runs(scope.nights | self._nights_of(scope)))
-        findings += self._payment_failures(sorted(scope.payers))
+    def evaluate(self, scope: Scope) -> Iterator[list[Finding]]:
+        """The findings of the incidents ``scope`` touches, in slices recorded one after the other: the
+        overbooked nights a group of runs at a time (a backlog's nights held 140 MB of findings at once),
+        then the rest together. An overbooking case is its night's alone, so every case still gets its
+        events in the order of the findings' openings, as from one list."""
+        for found in overbookings(self.cases, self.config, _resource_runs(scope.nights | self._nights_of(scope))):
+            yield self._known(found)
+        findings = self._payment_failures(sorted(scope.payers))
         findings += self._service_signals(sorted(self._parties_of(scope.contacts) | scope.parties_with_cases))
         # A missed step goes on the case that names the booking: bookings without one are not looked at.
         with_cases = self.cases.rows_of("booking_ref", sorted(scope.bookings), also="type = 'case.opened'")
         for booking_ref in sorted({str(r.booking_ref) for r in with_cases}):
             findings += self._procedures(booking_ref)
+        yield self._known(findings)
+
+    def _known(self, findings: list[Finding]) -> list[Finding]:
         return [self._with_known_times(finding) for finding in findings]
 
     def _payment_failures(self, payers: list[str]) -> list[Finding]:
@@ -137,11 +146,6 @@ class DetectorRunner:
                 finding = service_signals.detect(party, rows, self.config.windows)
                 findings += [self._in_party_case(finding)] if finding else []
         return findings
-
-    def _overbookings(self, runs: list[Run]) -> list[Finding]:
-        """The nights' overbookings, in the order of their resource and night."""
-        found = overbookings(self.cases, self.config, runs)
-        return [found[night] for night in sorted(found)]
 
     def _with_known_times(self, finding: Finding) -> Finding:
         """Each factor was known once all its evidence had been reported, and the case
@@ -215,16 +219,13 @@ class DetectorRunner:
         return found
 
 
-def overbookings(cases: CaseQueries, config: Config, runs: list[Run]) -> dict[tuple[str, str], Finding]:
-    """The finding of each overbooked night of ``runs``, by resource and night. Nights are read
-    a group of runs at a time: a booking that holds many of them is read, and its history built, once."""
-    findings = {}
+def overbookings(cases: CaseQueries, config: Config, runs: list[Run]) -> Iterator[list[Finding]]:
+    """The findings of the overbooked nights of ``runs``, in the order of their resource and night, a
+    group of runs at a time: a booking that holds many of a group's nights is read, and its history
+    built, once."""
     for group in _groups(runs):
-        for facts in _runs_facts(cases, config, group):
-            finding = overbooking.detect(facts, config.windows)
-            if finding is not None:
-                findings[(facts.resource, facts.night)] = finding
-    return findings
+        found = (overbooking.detect(facts, config.windows) for facts in _runs_facts(cases, config, group))
+        yield [finding for finding in found if finding is not None]
 
 
 def _groups(runs: list[Run]) -> Iterator[list[Run]]:

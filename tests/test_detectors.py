@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from casetrail.adapters.bootstrap import System
+from benchmarks.traffic import generate_events
+from casetrail.adapters.bootstrap import System, bootstrap
+from casetrail.adapters.settings import Settings
 from casetrail.services import detection
 from casetrail.services.case_queries import Moment
+from casetrail.services.personal_data import SEALED
 from tests.conftest import all_scenario_lines, lines_of, load
 
 
@@ -314,9 +318,44 @@ def test_the_nights_read_at_once_change_nothing_the_detectors_find(system: Syste
     scope = detection.Scope()
     detection._widen(scope, system.view_store.query(f"SELECT {detection.SCOPE_COLUMNS} FROM timeline_entries"))
     runs = detection._resource_runs(scope.nights | detectors._nights_of(scope))
-    whole = detection.overbookings(detectors.cases, detectors.config, runs)
+    whole = [f for found in detection.overbookings(detectors.cases, detectors.config, runs) for f in found]
     assert whole, "the samples hold an overbooked night"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(detection, "NIGHTS_AT_ONCE", nights_at_once)
-        cut = detection.overbookings(detectors.cases, detectors.config, runs)
-    assert list(cut.items()) == list(whole.items())
+        cut = [f for found in detection.overbookings(detectors.cases, detectors.config, runs) for f in found]
+    assert cut == whole
+
+
+def _case_events(system: System) -> dict[str, list[tuple[str, str]]]:
+    """Each case's stored events in order, without the times of recording and the sealed texts (each
+    sealing draws a new nonce)."""
+    def timeless(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: timeless(v) for k, v in value.items() if k not in ("timestamp", "received_at", "reported_at")}
+        if isinstance(value, str) and value.startswith(SEALED):
+            return SEALED
+        return [timeless(v) for v in value] if isinstance(value, list) else value
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for n in system.ingestion.recorder.select_notifications(start=1, limit=10**6):
+        if n.topic.startswith("casetrail.domain.case:"):
+            found.setdefault(str(n.originator_id), []).append(
+                (n.topic, json.dumps(timeless(json.loads(n.state)), sort_keys=True)))
+    return found
+
+
+def test_overbookings_recorded_a_night_at_a_time_give_every_case_the_same_events(
+        system: System, tmp_path: Path) -> None:
+    lines = generate_events(8000)
+    load(system, lines)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detection, "NIGHTS_AT_ONCE", 1)
+        night_by_night = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/nights.db"))
+        try:
+            load(night_by_night, lines)
+            sliced = _case_events(night_by_night)
+        finally:
+            night_by_night.close()
+    whole = _case_events(system)
+    assert sum(1 for c in system.cases.list_cases() if c["category"] == "overbooking") > 5
+    assert sliced == whole
