@@ -124,10 +124,15 @@ def main() -> None:
                     f"{kafka.raw_consume_rate:,.0f} records/s: kafka-python raw consume and commit", "≥ 15,000/s",
                     value=kafka.consume_rate, unit="events/s", baseline=kafka.raw_consume_rate,
                     ratio=kafka.consume_rate / kafka.raw_consume_rate)
+        results.add(f"the same consume beside casetrail ingest of the same {kafka.events:,} events, PostgreSQL",
+                    f"{kafka.consume_rate:,.0f} events/s", f"{kafka.ingest_rate:,.0f} events/s: casetrail ingest, "
+                    "a fresh store", "≥ 0.9", value=kafka.consume_rate, unit="events/s", baseline=kafka.ingest_rate,
+                    ratio=kafka.consume_rate / kafka.ingest_rate)
         results.add(f"relay {kafka.relayed:,} stored events to Kafka", f"{kafka.relay_rate:,.0f} events/s",
-                    f"{kafka.raw_produce_rate:,.0f} records/s: kafka-python raw idempotent produce", "≥ 20,000/s",
-                    value=kafka.relay_rate, unit="events/s", baseline=kafka.raw_produce_rate,
-                    ratio=kafka.relay_rate / kafka.raw_produce_rate)
+                    f"{kafka.raw_relay_rate:,.0f} events/s: kafka-python raw idempotent produce of the relay's own "
+                    f"messages, built beforehand ({kafka.raw_produce_rate:,.0f} records/s of the generated lines)",
+                    "≥ 0.8", value=kafka.relay_rate, unit="events/s", baseline=kafka.raw_relay_rate,
+                    ratio=kafka.relay_rate / kafka.raw_relay_rate)
         results.add(f"consume {kafka.events:,} events with {GROUP_MEMBERS} casetrail consume processes in one group, "
                     f"{GROUP_PARTITIONS}-partition topic, into PostgreSQL", f"{kafka.group_rate:,.0f} events/s committed",
                     f"{kafka.member_rate:,.0f} events/s: one casetrail consume process, same topic, a fresh store",
@@ -142,8 +147,12 @@ def main() -> None:
                         else "our runner, 1 event per transaction (no SQLite subscriptions in eventsourcing 9.5)")
             results.add(f"rebuild all views from {rebuilt.stored:,} stored events, {label}",
                         f"{rebuilt.rate:,.0f} events/s ({rebuilt.seconds:.0f} s)",
+                        f"{rebuilt.raw_read_rate:,.0f} events/s: a raw read of the same log's rows", "≥ 0.25",
+                        value=rebuilt.rate, unit="events/s", baseline=rebuilt.raw_read_rate,
+                        ratio=rebuilt.rate / rebuilt.raw_read_rate)
+            results.add(f"the same rebuild beside one transaction per event, {label}",
+                        f"{rebuilt.rate:,.0f} events/s",
                         f"{rebuilt.per_event_rate:,.0f} events/s: {baseline}, first {PER_EVENT_SAMPLE:,} events",
-                        "≥ 30,000/s" if kind == "sqlite" else "≥ 20,000/s",
                         value=rebuilt.rate, unit="events/s", baseline=rebuilt.per_event_rate,
                         ratio=rebuilt.rate / rebuilt.per_event_rate, ratio_shown=f"{rebuilt.rate / rebuilt.per_event_rate:.1f}")
             results.add(f"peak memory of that rebuild, {label}", f"{rebuilt.peak_rss_mb:,.0f} MB", target="< 500 MB",

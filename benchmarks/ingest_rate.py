@@ -45,16 +45,22 @@ class IngestFigures:
 def measure_ingest(kind: str, lines: list[bytes]) -> IngestFigures:
     with fresh_store(kind) as url:
         app = Ingestion(env=persistence_env(url), config=Config())
-        inputs = [RawInput(raw=line, entrance=f"bench:{n}") for n, line in enumerate(lines)]
-        started = time.perf_counter()
-        counts = app.ingest(inputs, batch_size=BATCH)
-        seconds = time.perf_counter() - started
-        if counts.accepted != len(lines):
-            raise RuntimeError(f"the generated traffic was not all accepted: {counts}")
+        seconds = ingest_seconds(app, lines)
         stored = [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
                   for n in app.recorder.select_notifications(start=1, limit=10 * len(lines))]
         app.close()
     return IngestFigures(kind, len(lines), len(stored), seconds, raw_insert_seconds(kind, stored))
+
+
+def ingest_seconds(app: Ingestion, lines: list[bytes]) -> float:
+    """``lines`` ingested as ``casetrail ingest`` stores them, ``BATCH`` a transaction."""
+    inputs = [RawInput(raw=line, entrance=f"bench:{n}") for n, line in enumerate(lines)]
+    started = time.perf_counter()
+    counts = app.ingest(inputs, batch_size=BATCH)
+    seconds = time.perf_counter() - started
+    if counts.accepted != len(lines):
+        raise RuntimeError(f"the generated traffic was not all accepted: {counts}")
+    return seconds
 
 
 def raw_insert_seconds(kind: str, stored: list[StoredEvent]) -> float:

@@ -1,5 +1,7 @@
 """Kafka figures: the consumer into PostgreSQL and the relay to the broker, each
-beside kafka-python's raw produce and consume rates on the same broker in the same run."""
+beside kafka-python's raw produce and consume rates on the same broker in the same run,
+the consumer beside ``casetrail ingest`` of the same events too, and the relay beside a
+raw produce of its own messages, built beforehand."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
+from benchmarks.ingest_rate import ingest_seconds
 from benchmarks.stores import fresh_store
 from benchmarks.tansu import running_broker
 from casetrail.adapters.bootstrap import System, bootstrap
@@ -23,6 +27,10 @@ from casetrail.adapters.kafka.consumer import InboundConsumer
 from casetrail.adapters.kafka.relay import Relay, RelayTopics
 from casetrail.adapters.kafka.topics import KafkaSettings, ensure_topics
 from casetrail.adapters.settings import Settings
+from casetrail.adapters.storage.database import persistence_env
+from casetrail.domain.config import Config
+from casetrail.services.ingestion import Ingestion
+from casetrail.services.view_runner import LAST_POSITION
 
 SESSION_TIMEOUT_MS = 2000
 # The consumer group's figure: this many `casetrail consume` processes on a topic of this many partitions.
@@ -36,9 +44,11 @@ class KafkaFigures:
     raw_produce_rate: float
     raw_consume_rate: float
     consume_rate: float  # inbound events/s stored and committed by `consume`
+    ingest_rate: float  # inbound events/s stored by `casetrail ingest` of the same events, a fresh store
     projection_seconds: float  # then for its views and detectors to catch up with them
     relayed: int
     relay_rate: float  # stored events/s published by the relay
+    raw_relay_rate: float  # the same events/s, their messages built beforehand and sent by a bare producer
     # Inbound events/s stored and committed by `casetrail consume` processes, one alone and
     # GROUP_MEMBERS in one group, each on a fresh store, from the same six-partition topic.
     member_rate: float
@@ -56,12 +66,16 @@ def measure_kafka(lines: list[bytes]) -> KafkaFigures:
             system = bootstrap(Settings(database_url=url))
             try:
                 consumed, projection_seconds = _consume(system, kafka, len(lines))
-                relayed, relay_seconds = _relay(system, kafka)
+                relayed, relay_seconds, raw_relay_seconds = _relay(system, kafka)
             finally:
                 system.close()
+        with fresh_store("postgres") as url:
+            app = Ingestion(env=persistence_env(url), config=Config())
+            ingested = len(lines) / ingest_seconds(app, lines)
+            app.close()
         member_rate, group_rate = _group_rates(address, lines)
-    return KafkaFigures(len(lines), produce_rate, consume_rate, consumed, projection_seconds, relayed,
-                        relayed / relay_seconds, member_rate, group_rate)
+    return KafkaFigures(len(lines), produce_rate, consume_rate, consumed, ingested, projection_seconds, relayed,
+                        relayed / relay_seconds, relayed / raw_relay_seconds, member_rate, group_rate)
 
 
 def _raw_produce(address: str, topic: str, lines: list[bytes]) -> float:
@@ -115,7 +129,9 @@ def _consume(system: System, kafka: KafkaSettings, count: int) -> tuple[float, f
     return (count - before) / (last[0] - started), caught_up - last[0]
 
 
-def _relay(system: System, kafka: KafkaSettings) -> tuple[int, float]:
+def _relay(system: System, kafka: KafkaSettings) -> tuple[int, float, float]:
+    """The relay's events and seconds over the whole log, then the seconds of a bare producer sending
+    the same messages, read and built before it is timed, to topics of their own."""
     relay = Relay(system, kafka, RelayTopics("bench.events", "bench.cases", "bench.alerts"))
     last = system.ingestion.recorder.max_notification_id()
     assert last is not None, "the log is loaded before the relay is timed"
@@ -123,8 +139,22 @@ def _relay(system: System, kafka: KafkaSettings) -> tuple[int, float]:
     while relay.position() < last:
         relay.runner.catch_up(until=last)
     seconds = time.perf_counter() - started
+    messages = []
+    after = 0
+    while batch := relay.runner._read(after, LAST_POSITION):
+        messages += [(f"raw.{m.topic}", m.key, orjson.dumps(m.value), m.headers) for m in relay.messages(batch)]
+        after = batch[-1].position
     relay.close()
-    return relay.published, seconds
+    ensure_topics(kafka, sorted({topic for topic, *_ in messages}))
+    producer = KafkaProducer(enable_idempotence=True, acks="all", linger_ms=5, batch_size=256 * 1024,
+                             **kafka.client_options())
+    started = time.perf_counter()
+    for topic, key, value, headers in messages:
+        producer.send(topic, key=key, value=value, headers=headers)
+    producer.flush()
+    raw_seconds = time.perf_counter() - started
+    producer.close()
+    return relay.published, seconds, raw_seconds
 
 
 def _group_rates(address: str, lines: list[bytes]) -> tuple[float, float]:
