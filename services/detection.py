@@ -125,7 +125,17 @@ class DetectorRunner:
         yield self._known(findings)
 
     def _known(self, findings: list[Finding]) -> list[Finding]:
-        return [self._with_known_times(finding) for finding in findings]
+        """``findings`` with their known times, the reports of all their evidence read at once."""
+        reported = self._reported_at({e for finding in findings for f in finding.factors for e in f.evidence})
+        return [_with_known_times(finding, reported) for finding in findings]
+
+    def _reported_at(self, evidence: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """When each event of ``evidence`` (source, id) was reported, for those the index holds."""
+        by_source: dict[str, list[str]] = {}
+        for source, event_id in sorted(evidence):
+            by_source.setdefault(source, []).append(event_id)
+        return {(row.source, row.source_id): row.reported_at for source, event_ids in by_source.items()
+                for row in self.cases.rows_of("source_id", event_ids, also="source = ?", also_params=[source])}
 
     def _payment_failures(self, payers: list[str]) -> list[Finding]:
         failures: dict[str, list[Row]] = {}
@@ -146,21 +156,6 @@ class DetectorRunner:
                 finding = service_signals.detect(party, rows, self.config.windows)
                 findings += [self._in_party_case(finding)] if finding else []
         return findings
-
-    def _with_known_times(self, finding: Finding) -> Finding:
-        """Each factor was known once all its evidence had been reported, and the case
-        once its first factor was: times that do not depend on when the detector ran."""
-        reported: dict[tuple[str, str], str] = {}
-        by_source: dict[str, set[str]] = {}
-        for source, event_id in (e for f in finding.factors for e in f.evidence):
-            by_source.setdefault(source, set()).add(event_id)
-        for source, event_ids in sorted(by_source.items()):
-            for row in self.cases.rows_of("source_id", sorted(event_ids), also="source = ?", also_params=[source]):
-                reported[(row.source, row.source_id)] = row.reported_at
-        factors = tuple(replace(f, known_at=max([f.at, *(reported[e] for e in f.evidence if e in reported)]))
-                        for f in finding.factors)
-        opening = min(factors, key=lambda f: (f.at, f.known_at))
-        return replace(finding, factors=factors, known_at=opening.known_at)
 
     def _nights_of(self, scope: Scope) -> set[tuple[str, str]]:
         """Nights touched indirectly: by changing or cancelling a booking, or by acknowledging a stop-sell."""
@@ -217,6 +212,15 @@ class DetectorRunner:
                 finding = procedures.detect(name, procedure, trigger, steps, latest, cases[0])
                 found += [finding] if finding else []
         return found
+
+
+def _with_known_times(finding: Finding, reported: dict[tuple[str, str], str]) -> Finding:
+    """Each factor was known once all its evidence had been reported, and the case
+    once its first factor was: times that do not depend on when the detector ran."""
+    factors = tuple(replace(f, known_at=max([f.at, *(reported[e] for e in f.evidence if e in reported)]))
+                    for f in finding.factors)
+    opening = min(factors, key=lambda f: (f.at, f.known_at))
+    return replace(finding, factors=factors, known_at=opening.known_at)
 
 
 def overbookings(cases: CaseQueries, config: Config, runs: list[Run]) -> Iterator[list[Finding]]:
