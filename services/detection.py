@@ -126,16 +126,9 @@ class DetectorRunner:
 
     def _known(self, findings: list[Finding]) -> list[Finding]:
         """``findings`` with their known times, the reports of all their evidence read at once."""
-        reported = self._reported_at({e for finding in findings for f in finding.factors for e in f.evidence})
+        evidence = {e for finding in findings for f in finding.factors for e in f.evidence}
+        reported = {(row.source, row.source_id): row.reported_at for row in self.cases.events(evidence)}
         return [_with_known_times(finding, reported) for finding in findings]
-
-    def _reported_at(self, evidence: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """When each event of ``evidence`` (source, id) was reported, for those the index holds."""
-        by_source: dict[str, list[str]] = {}
-        for source, event_id in sorted(evidence):
-            by_source.setdefault(source, []).append(event_id)
-        return {(row.source, row.source_id): row.reported_at for source, event_ids in by_source.items()
-                for row in self.cases.rows_of("source_id", event_ids, also="source = ?", also_params=[source])}
 
     def _payment_failures(self, payers: list[str]) -> list[Finding]:
         failures: dict[str, list[Row]] = {}
