@@ -44,11 +44,13 @@ MAX_NIGHTS_CHECKED = 62
 RUN_GAP_DAYS = 31
 # Runs of nights, and parties, whose rows are read in one query each: a batch's incidents take a few
 # round trips to the store instead of a few for each incident.
-RUNS_AT_ONCE = 100
-PARTIES_AT_ONCE = 500
+RUNS_AT_ONCE = 40
+PARTIES_AT_ONCE = 100
 # ... and at most this many nights a query: each night's bookings come with their whole histories,
 # and a long run of busy nights read at once held hundreds of MB (a query per run or two instead).
-NIGHTS_AT_ONCE = 250
+# A group's rows are the catch-up's largest transient: 250 nights held some 30 MB on a store of a
+# million events, and the arenas they took stayed with the process (docs/performance.md).
+NIGHTS_AT_ONCE = 100
 # What the scope needs of an entry. An entry sits at the position of its event's first stored
 # copy; the later copies (a stop-sell's other nights, a step's contact) name nothing it looks at.
 SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, night_from, night_to, update_id"

@@ -41,8 +41,9 @@ SCHEMA = [
 # The subjects an event may name, and the kind each is filed under (parties apart: see _touched).
 SUBJECT_FIELDS = {"booking_ref": "booking", "contact_ref": "contact"}
 LOOKUP_CHUNK = 400
-# Cases whose rows are written again from one read of their reports.
-CASES_AT_ONCE = 100
+# Cases whose rows are written again from one read of their reports. A party's service case
+# comes with every contact of the party: 100 of them at once were the peak of a long stream.
+CASES_AT_ONCE = 25
 
 
 def report_view(queries: CaseQueries) -> View:
