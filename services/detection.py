@@ -251,7 +251,10 @@ def _runs_facts(cases: CaseQueries, config: Config, runs: list[Run]) -> Iterator
     booked_by_span, inventory_by_span = cases.bookings_by_nights(spans), cases.inventory_by_nights(spans)
     by_booking: dict[str, list[Row]] = {}
     every_booking = set().union(*(refs for booked in booked_by_span for refs in booked.values()))
-    for row in cases.rows_of("booking_ref", sorted(every_booking)):
+    # A history is built of the booking's own events: its contacts, payments and cases, read too,
+    # were a busy group's largest part (docs/performance.md).
+    types = ", ".join(f"'{kind}'" for kind in overbooking.BOOKING_TYPES)
+    for row in cases.rows_of("booking_ref", sorted(every_booking), also=f"type IN ({types})"):
         by_booking.setdefault(str(row.booking_ref), []).append(row)
     histories = {ref: found for ref, booking_rows in by_booking.items()
                  if (found := overbooking.history(booking_rows, config.departments)) is not None}
