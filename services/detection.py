@@ -251,8 +251,8 @@ def _runs_facts(cases: CaseQueries, config: Config, runs: list[Run]) -> Iterator
     booked_by_span, inventory_by_span = cases.bookings_by_nights(spans), cases.inventory_by_nights(spans)
     by_booking: dict[str, list[Row]] = {}
     every_booking = set().union(*(refs for booked in booked_by_span for refs in booked.values()))
-    # A history is built of the booking's own events: its contacts, payments and cases, read too,
-    # were a busy group's largest part (docs/performance.md).
+    # A history is built of the booking's own events; its contacts, payments and cases were read
+    # and dropped, and a busy group's rows are a catch-up's largest transient (docs/performance.md).
     types = ", ".join(f"'{kind}'" for kind in overbooking.BOOKING_TYPES)
     for row in cases.rows_of("booking_ref", sorted(every_booking), also=f"type IN ({types})"):
         by_booking.setdefault(str(row.booking_ref), []).append(row)
