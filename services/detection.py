@@ -54,6 +54,8 @@ NIGHTS_AT_ONCE = 100
 # What the scope needs of an entry. An entry sits at the position of its event's first stored
 # copy; the later copies (a stop-sell's other nights, a step's contact) name nothing it looks at.
 SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, night_from, night_to, update_id"
+# The rows a booking's history is built of (``overbooking.history``).
+BOOKING_EVENTS = f"type IN ({', '.join('?' * len(overbooking.BOOKING_TYPES))})"
 
 
 # A resource and a run of its nights.
@@ -253,8 +255,8 @@ def _runs_facts(cases: CaseQueries, config: Config, runs: list[Run]) -> Iterator
     every_booking = set().union(*(refs for booked in booked_by_span for refs in booked.values()))
     # A history is built of the booking's own events; its contacts, payments and cases were read
     # and dropped, and a busy group's rows are a catch-up's largest transient (docs/performance.md).
-    types = ", ".join(f"'{kind}'" for kind in overbooking.BOOKING_TYPES)
-    for row in cases.rows_of("booking_ref", sorted(every_booking), also=f"type IN ({types})"):
+    for row in cases.rows_of("booking_ref", sorted(every_booking), also=BOOKING_EVENTS,
+                             also_params=overbooking.BOOKING_TYPES):
         by_booking.setdefault(str(row.booking_ref), []).append(row)
     histories = {ref: found for ref, booking_rows in by_booking.items()
                  if (found := overbooking.history(booking_rows, config.departments)) is not None}
