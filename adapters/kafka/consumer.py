@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import structlog
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import CommitFailedError, KafkaError
+from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
 from casetrail.adapters.bootstrap import System
@@ -47,6 +47,8 @@ class InboundConsumer:
         self.counts = IngestCounts()
         # Polls taken but not yet committed, oldest first.
         self._in_flight: list[list[RecordInput]] = []
+        # Offsets of stored polls that a rebalance kept the broker from taking; they go with the next commit.
+        self._owed: dict[TopicPartition, OffsetAndMetadata] = {}
         self._with_backoff("broker", lambda: ensure_topics(kafka, [*self.topics, *map(rejected_topic, self.topics)]))
         self.consumer = self._with_backoff("broker", lambda: KafkaConsumer(
             *self.topics, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
@@ -97,6 +99,8 @@ class InboundConsumer:
                 self._in_flight.append(records[taken : taken + len(chunk)])
                 taken += len(chunk)
                 yield chunk
+            if self._owed and not self._in_flight:
+                self._commit([])  # the poll finished the rebalance; a quiet topic has no next batch to carry them
             follower.keep_alive()
 
     def _store_alone(self, records: list[RecordInput]) -> PreparedBatch:
@@ -128,15 +132,24 @@ class InboundConsumer:
         self._with_backoff("broker", publish)
 
     def _commit(self, records: list[RecordInput]) -> None:
-        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        """Commit ``records``' offsets with those still owed, for the partitions this member holds.
+
+        A rebalance refuses commits until the next poll rejoins the group, and
+        only a poll can finish it: the offsets are owed until then. A partition
+        that went to another member is read there again from its last commit:
+        duplicates, nothing lost.
+        """
         for record in records:
-            offsets[TopicPartition(record.topic, record.partition)] = OffsetAndMetadata(record.offset + 1, "", -1)
+            self._owed[TopicPartition(record.topic, record.partition)] = OffsetAndMetadata(record.offset + 1, "", -1)
+        held = self.consumer.assignment()
+        offsets = {partition: offset for partition, offset in self._owed.items() if partition in held}
         try:
             self._with_backoff("broker", lambda: self.consumer.commit(offsets))
-        except CommitFailedError as error:
-            # The group moved these partitions to another member, which reads them
-            # again from the last commit: duplicates there, nothing lost.
-            log.warning("offsets not committed; the partitions were reassigned", error=str(error))
+        except (CommitFailedError, RebalanceInProgressError) as error:
+            log.warning("offsets not committed while the group rebalances; they go with the next commit",
+                        error=first_line(error))
+            return
+        self._owed.clear()
 
     def _with_backoff(self, what: str, work: Callable[[], T]) -> T:
         """Retry ``work`` until it succeeds, waiting longer each time; never skip it."""
@@ -144,8 +157,8 @@ class InboundConsumer:
         while True:
             try:
                 return work()
-            except CommitFailedError:
-                raise
+            except (CommitFailedError, RebalanceInProgressError):
+                raise  # only the next poll can settle the group
             except (*DATABASE_ERRORS, KafkaError) as error:
                 log.warning(f"{what} unavailable; retrying", error=first_line(error), retry_in_s=delay)
                 if self.stop.wait(delay):

@@ -89,6 +89,21 @@ def start_member(command: str, database_url: str, bootstrap: str, *args: str) ->
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def wait_for_offsets(bootstrap: str, group: str, topic: str, ends: dict[int, int], stall_s: float) -> None:
+    """Until ``group`` has committed ``ends`` on ``topic``, failing only once its offsets stop moving for ``stall_s``.
+
+    A loaded machine makes a group slow, not stuck: the deadline follows progress.
+    """
+    seen, last_move = committed(bootstrap, group, topic), time.monotonic()
+    while seen != ends:
+        if time.monotonic() - last_move > stall_s:
+            raise AssertionError(f"offsets stayed at {seen} for {stall_s} s, short of the end {ends}")
+        time.sleep(0.5)
+        now = committed(bootstrap, group, topic)
+        if now != seen:
+            seen, last_move = now, time.monotonic()
+
+
 def wait_for(check: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

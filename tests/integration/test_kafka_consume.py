@@ -23,7 +23,7 @@ from casetrail.adapters.kafka.records import REASON_HEADER
 from casetrail.adapters.kafka.topics import KafkaSettings
 from casetrail.adapters.settings import Settings
 from tests.conftest import SCENARIOS, inputs, lines_of
-from tests.integration.conftest import SESSION_TIMEOUT_MS, committed, produce, read_all, start_member, wait_for
+from tests.integration.conftest import SESSION_TIMEOUT_MS, produce, read_all, start_member, wait_for, wait_for_offsets
 from tests.test_exactly_once import contact_events
 
 STRUCTURED = [("content-type", b"application/cloudevents+json")]
@@ -89,7 +89,7 @@ def test_the_samples_from_kafka_in_both_modes_give_the_same_cases_as_ingesting_t
     worker = threading.Thread(target=consumer.run)
     worker.start()
     try:
-        wait_for(lambda: committed(kafka_bootstrap, f"g-{names}", topic) == ends, 60, "offsets to reach the end")
+        wait_for_offsets(kafka_bootstrap, f"g-{names}", topic, ends, 60)
     finally:
         stop.set()
         worker.join(timeout=30)
@@ -159,7 +159,7 @@ def test_a_consumer_killed_five_times_stores_every_valid_record_once_and_every_i
         assert 0 < stored() < len(valid), "every kill should land before the end of the input"
 
         finisher = start_member(arguments[0], postgres_url, kafka_bootstrap, *arguments[1:])
-        wait_for(lambda: committed(kafka_bootstrap, group, topic) == ends, 120, "offsets to reach the end")
+        wait_for_offsets(kafka_bootstrap, group, topic, ends, 120)
         finisher.send_signal(signal.SIGTERM)
         assert finisher.wait(timeout=30) == 0, finisher.stderr.read().decode() if finisher.stderr else ""
 
@@ -215,7 +215,7 @@ def test_a_consumer_whose_database_connections_are_cut_stores_every_record_once(
                                          "WHERE datname = current_database() AND application_name = %s "
                                          "AND backend_start >= %s", [application, began]).fetchone()
                 assert ended > 0, "no connection of the consumer was cut"
-        wait_for(lambda: committed(kafka_bootstrap, group, topic) == ends, 120, "offsets to reach the end")
+        wait_for_offsets(kafka_bootstrap, group, topic, ends, 120)
         # The follower's connections were cut too: it reconnects and catches up by itself.
         wait_for(views_caught_up, 120, "the views and detectors to catch up")
     finally:

@@ -15,7 +15,7 @@ from kafka.admin import NewTopic
 
 from casetrail.adapters.bootstrap import bootstrap
 from casetrail.adapters.settings import Settings
-from tests.integration.conftest import SESSION_TIMEOUT_MS, committed, produce, start_member, wait_for
+from tests.integration.conftest import SESSION_TIMEOUT_MS, produce, start_member, wait_for, wait_for_offsets
 from tests.integration.test_kafka_consume import STRUCTURED, Record, reports, scenario_records
 from tests.test_exactly_once import contact_events
 
@@ -62,7 +62,7 @@ def consume_to_the_end(bootstrap: str, database_url: str, topic: str, group: str
                 assert stored() < sum(ends.values()), "the kill should land before the end of the input"
             finally:
                 system.close()
-        wait_for(lambda: committed(bootstrap, group, topic) == ends, 180, "offsets to reach the end")
+        wait_for_offsets(bootstrap, group, topic, ends, 180)
     finally:
         for member in started[1 if kill_one else 0:]:
             member.send_signal(signal.SIGTERM)
