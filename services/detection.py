@@ -51,6 +51,9 @@ PARTIES_AT_ONCE = 100
 # A group's rows are the catch-up's largest transient: 250 nights held some 30 MB on a store of a
 # million events, and the arenas they took stayed with the process (docs/performance.md).
 NIGHTS_AT_ONCE = 100
+# ... and the histories of at most this many bookings at once: a busy night of a big store holds
+# hundreds, and 86 such nights read at once took a long stream's process up by 44 MB.
+BOOKINGS_AT_ONCE = 1_000
 # What the scope needs of an entry. An entry sits at the position of its event's first stored
 # copy; the later copies (a stop-sell's other nights, a step's contact) name nothing it looks at.
 SCOPE_COLUMNS = "source, type, booking_ref, contact_ref, party_ref, resource, night_from, night_to, update_id"
@@ -251,33 +254,63 @@ def _runs_facts(cases: CaseQueries, config: Config, runs: list[Run]) -> Iterator
     """What the index knows of each night of ``runs``, in their order."""
     spans = [(resource, nights[0], nights[-1]) for resource, nights in runs]
     booked_by_span, inventory_by_span = cases.bookings_by_nights(spans), cases.inventory_by_nights(spans)
-    by_booking: dict[str, list[Row]] = {}
-    every_booking = set().union(*(refs for booked in booked_by_span for refs in booked.values()))
-    # A history is built of the booking's own events; its contacts, payments and cases were read
-    # and dropped, and a busy group's rows are a catch-up's largest transient (docs/performance.md).
-    for row in cases.rows_of("booking_ref", sorted(every_booking), also=BOOKING_EVENTS,
-                             also_params=overbooking.BOOKING_TYPES):
-        by_booking.setdefault(str(row.booking_ref), []).append(row)
-    histories = {ref: found for ref, booking_rows in by_booking.items()
-                 if (found := overbooking.history(booking_rows, config.departments)) is not None}
     updates = sorted({r.source_id for inventory in inventory_by_span for rows in inventory.values()
                       for r in rows if r.type == "inventory.closed"})
     acknowledgements: dict[str, list[Row]] = {}
     for row in cases.rows_of("update_id", updates):
         acknowledgements.setdefault(str(row.update_id), []).append(row)
-    for (resource, run), booked, inventory in zip(runs, booked_by_span, inventory_by_span, strict=True):
-        for night in run:
-            here = inventory.get(night, [])
-            stop_sells = [r for r in here if r.type == "inventory.closed"]
+    nights = [_Night(resource, night, booked.get(night, set()), inventory.get(night, []))
+              for (resource, run), booked, inventory in zip(runs, booked_by_span, inventory_by_span, strict=True)
+              for night in run]
+    for piece in _by_bookings(nights):
+        histories = _histories(cases, config, set().union(*(n.bookings for n in piece)))
+        for n in piece:
+            stop_sells = [r for r in n.inventory if r.type == "inventory.closed"]
             yield overbooking.NightFacts(
-                resource=resource, night=night,
-                availability=[r for r in here if r.type == "inventory.set"],
+                resource=n.resource, night=n.night,
+                availability=[r for r in n.inventory if r.type == "inventory.set"],
                 stop_sells=stop_sells,
-                reopenings=[r for r in here if r.type == "inventory.opened"],
+                reopenings=[r for r in n.inventory if r.type == "inventory.opened"],
                 acknowledgements=[a for update in sorted({r.source_id for r in stop_sells})
                                   for a in acknowledgements.get(update, [])],
-                bookings=[histories[ref] for ref in sorted(booked.get(night, ())) if ref in histories],
+                bookings=[histories[ref] for ref in sorted(n.bookings) if ref in histories],
             )
+
+
+@dataclass(frozen=True)
+class _Night:
+    """A night of a run as the index lists it: the bookings that hold it and its inventory updates."""
+
+    resource: str
+    night: str
+    bookings: set[str]
+    inventory: list[Row]
+
+
+def _by_bookings(nights: list[_Night]) -> Iterator[list[_Night]]:
+    """``nights`` in order, cut so that a piece's nights hold at most ``BOOKINGS_AT_ONCE`` bookings
+    (a night is never cut). A booking on both sides of a cut is read for each: the cut changes what
+    is read at once, never what is found."""
+    piece: list[_Night] = []
+    held: set[str] = set()
+    for night in nights:
+        if piece and not night.bookings <= held and len(held | night.bookings) > BOOKINGS_AT_ONCE:
+            yield piece
+            piece, held = [], set()
+        piece.append(night)
+        held |= night.bookings
+    if piece:
+        yield piece
+
+
+def _histories(cases: CaseQueries, config: Config, refs: set[str]) -> dict[str, overbooking.BookingHistory]:
+    """The histories of the bookings ``refs`` that have one, built of the bookings' own events (their
+    contacts, payments and cases would be read and dropped: docs/performance.md)."""
+    by_booking: dict[str, list[Row]] = {}
+    for row in cases.rows_of("booking_ref", sorted(refs), also=BOOKING_EVENTS, also_params=overbooking.BOOKING_TYPES):
+        by_booking.setdefault(str(row.booking_ref), []).append(row)
+    return {ref: found for ref, booking_rows in by_booking.items()
+            if (found := overbooking.history(booking_rows, config.departments)) is not None}
 
 
 def _resource_runs(nights: set[tuple[str, str]]) -> list[Run]:

@@ -311,8 +311,22 @@ def test_runs_are_read_in_groups_of_bounded_nights_in_their_order() -> None:
         night for _, nights in runs for night in nights]
 
 
-@pytest.mark.parametrize("nights_at_once", [1, 2])
-def test_the_nights_read_at_once_change_nothing_the_detectors_find(system: System, nights_at_once: int) -> None:
+def test_a_runs_nights_are_read_in_pieces_of_bounded_bookings_in_their_order() -> None:
+    nights = [detection._Night("seaside:standard", f"2019-06-0{d}", bookings, [])
+              for d, bookings in enumerate([{"a", "b"}, {"b", "c"}, {"c", "d", "e"}, set(), {"e"}], start=1)]
+    assert list(detection._by_bookings(nights)) == [nights]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detection, "BOOKINGS_AT_ONCE", 3)
+        cut = list(detection._by_bookings(nights))
+    # b and c cross a cut and are read twice; a night never is cut, even one over the bound
+    assert [[n.night[-1] for n in piece] for piece in cut] == [["1", "2"], ["3", "4", "5"]]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detection, "BOOKINGS_AT_ONCE", 1)
+        assert [len(piece) for piece in detection._by_bookings(nights)] == [1, 1, 3]
+
+
+@pytest.mark.parametrize(("limit", "at_once"), [("NIGHTS_AT_ONCE", 1), ("NIGHTS_AT_ONCE", 2), ("BOOKINGS_AT_ONCE", 1)])
+def test_what_is_read_at_once_changes_nothing_the_detectors_find(system: System, limit: str, at_once: int) -> None:
     load(system, all_scenario_lines())
     detectors = system.detectors
     scope = detection.Scope()
@@ -321,7 +335,7 @@ def test_the_nights_read_at_once_change_nothing_the_detectors_find(system: Syste
     whole = [f for found in detection.overbookings(detectors.cases, detectors.config, runs) for f in found]
     assert whole, "the samples hold an overbooked night"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(detection, "NIGHTS_AT_ONCE", nights_at_once)
+        patch.setattr(detection, limit, at_once)
         cut = [f for found in detection.overbookings(detectors.cases, detectors.config, runs) for f in found]
     assert cut == whole
 
@@ -344,12 +358,13 @@ def _case_events(system: System) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def test_overbookings_recorded_a_night_at_a_time_give_every_case_the_same_events(
-        system: System, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("limit", "at_once"), [("NIGHTS_AT_ONCE", 1), ("BOOKINGS_AT_ONCE", 2)])
+def test_overbookings_recorded_in_small_pieces_give_every_case_the_same_events(
+        system: System, tmp_path: Path, limit: str, at_once: int) -> None:
     lines = generate_events(8000)
     load(system, lines)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(detection, "NIGHTS_AT_ONCE", 1)
+        patch.setattr(detection, limit, at_once)
         night_by_night = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/nights.db"))
         try:
             load(night_by_night, lines)
