@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from typing import Any, cast
-from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
@@ -87,15 +86,12 @@ class ViewRunner:
         return applied
 
     def _read(self, after: int, until: int | None) -> list[Recorded]:
+        ledger, stop = cast(InboundLedger, self.recorder), LAST_POSITION if until is None else until
         if self.view.streams:
-            notifications = self.recorder.select_notifications(
-                start=after, limit=self.batch_size, stop=until, inclusive_of_start=False
-            )
-            # The library types stream ids UUID | str; casetrail's applications are Application[UUID].
-            return self._revealed([(n.state, Recorded(n.id, decode(n), cast(UUID, n.originator_id),
-                                                      n.originator_version)) for n in notifications])
-        states = cast(InboundLedger, self.recorder).select_states(
-            after, LAST_POSITION if until is None else until, self.batch_size)
+            events = ledger.select_events(after, stop, self.batch_size)
+            return self._revealed([(state, Recorded(at, decode_state(topic, state), stream, version))
+                                   for at, topic, state, stream, version in events])
+        states = ledger.select_states(after, stop, self.batch_size)
         return self._revealed([(state, Recorded(at, decode_state(topic, state))) for at, topic, state in states])
 
     def _revealed(self, read: list[tuple[bytes, Recorded]]) -> list[Recorded]:

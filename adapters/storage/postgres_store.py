@@ -301,15 +301,27 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
 
     @retry_on_lost_connection
     def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
-        with self.datastore.transaction(commit=False) as curs:
-            # A page ends where its states pass MAX_PAGE_BYTES (but holds at least one):
-            # memory follows bytes, however large the events.
-            curs.execute(SQL("SELECT notification_id, topic, state FROM (SELECT notification_id, topic, state, "
+        return [(at, topic, bytes(state)) for at, topic, state in self._page("topic, state", after, stop, limit)]
+
+    @retry_on_lost_connection
+    def select_events(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes, UUID, int]]:
+        return [(at, topic, bytes(state), stream, version) for at, topic, state, stream, version
+                in self._page("topic, state, originator_id, originator_version", after, stop, limit)]
+
+    def _page(self, columns: str, after: int, stop: int, limit: int) -> list[tuple[Any, ...]]:
+        """``columns`` of the events after ``after`` up to ``stop``, at most ``limit``, as tuples.
+
+        A page ends where its states pass MAX_PAGE_BYTES (but holds at least one):
+        memory follows bytes, however large the events.
+        """
+        with self.datastore.transaction(commit=False) as curs, curs.connection.cursor(row_factory=tuple_row) as rows:
+            rows.execute(SQL("SELECT notification_id, {columns} FROM (SELECT notification_id, {columns}, "
                              "sum(octet_length(state)) OVER (ORDER BY notification_id) - octet_length(state) AS before "
-                             "FROM {} WHERE notification_id > %s AND notification_id <= %s "
-                             "ORDER BY notification_id LIMIT %s) page WHERE before < %s").format(self.events_table),
+                             "FROM {table} WHERE notification_id > %s AND notification_id <= %s "
+                             "ORDER BY notification_id LIMIT %s) page WHERE before < %s").format(
+                                 columns=SQL(columns), table=self.events_table),
                          (after, stop, limit, MAX_PAGE_BYTES))
-            return [(row["notification_id"], row["topic"], bytes(row["state"])) for row in curs.fetchall()]
+            return rows.fetchall()
 
     @retry_on_lost_connection
     def party_keys(self, parties: Sequence[str], create: bool = False) -> dict[str, bytes | None]:

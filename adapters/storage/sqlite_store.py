@@ -242,15 +242,25 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         return streams
 
     def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
+        return [(at, topic, state) for at, topic, state in self._page("topic, state", after, stop, limit)]
+
+    def select_events(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes, UUID, int]]:
+        return [(at, topic, state, UUID(stream), version) for at, topic, state, stream, version
+                in self._page("topic, state, originator_id, originator_version", after, stop, limit)]
+
+    def _page(self, columns: str, after: int, stop: int, limit: int) -> list[tuple[Any, ...]]:
+        """``columns`` of the events after ``after`` up to ``stop``, at most ``limit``.
+
+        The library's select_notifications builds an object and a UUID an event: most of its cost.
+        A page ends where its states pass MAX_PAGE_BYTES (but holds at least one):
+        memory follows bytes, however large the events.
+        """
         with self.datastore.transaction(commit=False) as c:
-            # The library's select_notifications turns every stream id's text into a UUID: most of its cost.
-            # A page ends where its states pass MAX_PAGE_BYTES (but holds at least one):
-            # memory follows bytes, however large the events.
-            c.execute(f"SELECT rowid, topic, state FROM (SELECT rowid, topic, state, "
+            c.execute(f"SELECT rowid, {columns} FROM (SELECT rowid, {columns}, "
                       f"sum(length(state)) OVER (ORDER BY rowid) - length(state) AS before "
                       f"FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?) "
                       "WHERE before < ?", [after, stop, limit, MAX_PAGE_BYTES])
-            return [(row[0], row[1], row[2]) for row in c.fetchall()]
+            return [tuple(row) for row in c.fetchall()]
 
     def _by_stream(self, columns: str, ids: Sequence[UUID], tail: str) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:
