@@ -297,7 +297,7 @@ def test_a_kafka_poll_of_large_records_is_stored_as_batches_of_bounded_bytes() -
     polled = {"events-0": [SimpleNamespace(topic="events", partition=0, offset=n, key=None, value=value, headers=[])
                            for n in range(20)]}
     consumer = object.__new__(InboundConsumer)
-    consumer.stop, consumer.batch_size, consumer._in_flight = threading.Event(), 1000, []
+    consumer.stop, consumer.batch_size, consumer._in_flight, consumer._owed = threading.Event(), 1000, [], {}
     answers = iter([polled])
 
     def poll(**_: Any) -> dict[str, Any]:
