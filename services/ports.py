@@ -79,7 +79,7 @@ class InboundLedger(Protocol):
         """The position, topic and state of the events after position ``after`` up to ``stop``, at most
         ``limit`` of them: the log as a reader of states needs it, without building notifications."""
 
-    def select_events(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes, UUID, int]]:
+    def select_log_events(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes, UUID, int]]:
         """As ``select_states``, with each event's stream id and version: the log as its publishers need it."""
 
     def rejected_inputs(self) -> list[RejectedInput]:

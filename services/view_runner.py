@@ -88,7 +88,7 @@ class ViewRunner:
     def _read(self, after: int, until: int | None) -> list[Recorded]:
         ledger, stop = cast(InboundLedger, self.recorder), LAST_POSITION if until is None else until
         if self.view.streams:
-            events = ledger.select_events(after, stop, self.batch_size)
+            events = ledger.select_log_events(after, stop, self.batch_size)
             return self._revealed([(state, Recorded(at, decode_state(topic, state), stream, version))
                                    for at, topic, state, stream, version in events])
         states = ledger.select_states(after, stop, self.batch_size)

@@ -19,9 +19,9 @@ def test_states_between_two_positions_are_the_notifications_of_those_positions(s
     assert ledger.select_states(10, last - 5, 7) == expected[:7]
     assert ledger.select_states(last, last + 100, 10) == []
     # With their streams, for the readers that publish them.
-    assert ledger.select_events(10, last - 5, last) == [
+    assert ledger.select_log_events(10, last - 5, last) == [
         (n.id, n.topic, bytes(n.state), n.originator_id, n.originator_version) for n in notifications]
-    assert ledger.select_events(10, last - 5, 7) == ledger.select_events(10, last - 5, last)[:7]
+    assert ledger.select_log_events(10, last - 5, 7) == ledger.select_log_events(10, last - 5, last)[:7]
 
 
 def test_a_page_of_states_ends_where_its_bytes_pass_the_page_limit(system: System) -> None:

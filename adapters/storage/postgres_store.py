@@ -304,7 +304,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         return [(at, topic, bytes(state)) for at, topic, state in self._page("topic, state", after, stop, limit)]
 
     @retry_on_lost_connection
-    def select_events(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes, UUID, int]]:
+    def select_log_events(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes, UUID, int]]:
         return [(at, topic, bytes(state), stream, version) for at, topic, state, stream, version
                 in self._page("topic, state, originator_id, originator_version", after, stop, limit)]
 

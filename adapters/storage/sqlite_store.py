@@ -244,7 +244,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     def select_states(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes]]:
         return [(at, topic, state) for at, topic, state in self._page("topic, state", after, stop, limit)]
 
-    def select_events(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes, UUID, int]]:
+    def select_log_events(self, after: int, stop: int, limit: int) -> list[tuple[int, str, bytes, UUID, int]]:
         return [(at, topic, state, UUID(stream), version) for at, topic, state, stream, version
                 in self._page("topic, state, originator_id, originator_version", after, stop, limit)]
 
