@@ -106,8 +106,15 @@ class Aggregate(LibraryAggregate, created_event_name="Initialised"):
         it, so it is appended knowing only the stream's head, without replaying
         the stream. Duplicates are refused before this, by the inbound ledger.
         """
+        return event_class.model_validate(cls.next_fact_fields(aggregate_id, head, event_class, **kwargs))
+
+    @classmethod
+    def next_fact_fields(cls, aggregate_id: UUID, head: int, event_class: type[Aggregate.Event],
+                         **kwargs: Any) -> dict[str, Any]:
+        """The fields of ``next_fact``'s event, not yet validated: an ingestion that validated
+        the reported ones already stores them as they are (``PydanticMapper.to_stored_fact``)."""
         fields = {"originator_id": aggregate_id, "originator_version": head + 1,
                   "timestamp": event_class.create_timestamp(), **kwargs}
         if head == 0:
             fields["originator_topic"] = get_topic(cls)
-        return event_class.model_validate(fields)
+        return fields

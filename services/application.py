@@ -11,7 +11,7 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError
 
 from casetrail.domain.config import Config
 from casetrail.domain.model import Aggregate
@@ -43,6 +43,7 @@ def retrying(work: Callable[[], T]) -> T:
 
 class CasetrailApplication(Application[UUID]):
     name = "casetrail"
+    mapper: PydanticMapper  # made by construct_mapper
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -54,7 +55,7 @@ class CasetrailApplication(Application[UUID]):
         super().__init__(env)
         self.config = config
 
-    def construct_mapper(self) -> Mapper[UUID]:
+    def construct_mapper(self) -> PydanticMapper:
         # Keys are looked up when a sealed event is read, by which time the recorder exists.
         return PydanticMapper(JSONTranscoder(), party_keys=lambda parties: self.ledger.party_keys(parties))
 

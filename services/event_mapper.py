@@ -8,14 +8,18 @@ stored before a class had versions read as version 1.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from functools import cache
-from typing import Any, cast
+from types import UnionType
+from typing import Any, Union, cast, get_args, get_origin
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Mapper, ProgrammingError, StoredEvent, Transcoder, Transcoding
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 
 from casetrail.services.personal_data import SEALED_IN_JSON, KeyLookup, reveal
 
@@ -56,6 +60,20 @@ class PydanticMapper(Mapper[UUID]):
             state=encoded,
         )
 
+    def to_stored_fact(self, event_class: type[BaseModel], fields: Mapping[str, Any]) -> StoredEvent:
+        """What ``to_stored_event(event_class.model_validate(fields))`` stores, byte for byte,
+        built without the event: for fields already validated (an inbound event's data and
+        provenance), where validating them again was most of the cost of ingesting them.
+
+        ``fields`` hold Python values as pydantic validates them, nested models as dicts.
+        """
+        class_version, topic = _class_facts(event_class)
+        state = _state(event_class, fields)
+        if class_version > 1:
+            state["class_version"] = class_version
+        return StoredEvent(originator_id=fields["originator_id"], originator_version=fields["originator_version"],
+                           topic=topic, state=orjson.dumps(state, default=_json_value, option=orjson.OPT_UTC_Z))
+
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event_class = resolve_topic(stored_event.topic)
         state: dict[str, Any] = self.transcoder.decode(stored_event.state)
@@ -71,6 +89,41 @@ class PydanticMapper(Mapper[UUID]):
 def _class_facts(event_class: type) -> tuple[int, str]:
     # Reading a class attribute of a pydantic model costs about 2 µs; ingestion asks once per event.
     return int(getattr(event_class, "class_version", 1)), get_topic(event_class)
+
+
+def _state(model: type[BaseModel], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` as pydantic writes ``model``: in its field order, defaults filled, None left out."""
+    state = {}
+    for name, default, nested in _stored_fields(model):
+        value = fields.get(name, default)
+        if value is PydanticUndefined:
+            raise TypeError(f"{model.__name__}.{name}: required field is missing")
+        if value is not None:
+            state[name] = _state(nested, value) if nested is not None and isinstance(value, dict) else value
+    return state
+
+
+@cache
+def _stored_fields(model: type[BaseModel]) -> tuple[tuple[str, Any, type[BaseModel] | None], ...]:
+    """Each stored field of ``model``: its name, its default and the model it holds, if one."""
+    return tuple((name, info.get_default(call_default_factory=True), _model_in(info.annotation))
+                 for name, info in model.model_fields.items() if name not in IDENTITY_FIELDS)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field's annotation holds (``Changes`` or ``Changes | None``), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (Union, UnionType):
+        return next((model for arg in get_args(annotation) if (model := _model_in(arg)) is not None), None)
+    return None
+
+
+def _json_value(value: Any) -> Any:
+    # orjson writes dates, times, UUIDs and enums as pydantic does; a Decimal pydantic writes as text.
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot store a value of type {type(value).__name__}")
 
 
 def upcast(event_class: type, state: dict[str, Any]) -> None:

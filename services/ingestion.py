@@ -213,7 +213,7 @@ class Ingestion(CasetrailApplication):
         """The stored events that append ``event`` to each stream it speaks of, advancing their heads,
         with the personal fields sealed by their party's key."""
         from casetrail.domain.catalogue import ACCEPTED
-        from casetrail.services.personal_data import seal_state, to_seal
+        from casetrail.services.personal_data import seal_fields, to_seal
 
         entry = ACCEPTED[event.envelope.type]
         party = to_seal(entry, event.data)
@@ -222,14 +222,11 @@ class Ingestion(CasetrailApplication):
         advanced: dict[UUID, int] = {}
         for target in found:
             head = advanced.get(target.aggregate_id, heads[target.aggregate_id])
-            fact = target.aggregate_class.next_fact(target.aggregate_id, head, target.event_class,
-                                                    provenance=provenance, **target.fields)
+            reported = target.fields if party is None else seal_fields(target.fields, entry, party, keys[party])
+            fields = target.aggregate_class.next_fact_fields(target.aggregate_id, head, target.event_class,
+                                                             provenance=provenance, **reported)
+            stored.append(self.mapper.to_stored_fact(target.event_class, fields))
             advanced[target.aggregate_id] = head + 1
-            made = self.mapper.to_stored_event(fact)
-            if party is not None:
-                made = StoredEvent(made.originator_id, made.originator_version, made.topic,
-                                   seal_state(made.state, entry, party, keys[party]))
-            stored.append(made)
         heads.update(advanced)  # only once every stream's event is made: a failure leaves no gap
         return stored
 

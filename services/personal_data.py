@@ -100,14 +100,14 @@ def to_seal(entry: EventType, data: object) -> str | None:
     return party if isinstance(party, str) else None
 
 
-def seal_state(state: bytes, entry: EventType, party: str, key: bytes | None) -> bytes:
-    """A stored state with its personal fields sealed for ``party``; with no key (the party is
+def seal_fields(fields: Mapping[str, Any], entry: EventType, party: str, key: bytes | None) -> dict[str, Any]:
+    """An event's fields with the personal ones sealed for ``party``; with no key (the party is
     erased), they are not kept at all."""
-    fields: dict[str, Any] = orjson.loads(state)
+    sealed = dict(fields)
     for name in entry.personal:
-        if isinstance(fields.get(name), str):
-            fields[name] = seal(fields[name], party, name, key) if key is not None else ERASED
-    return orjson.dumps(fields)
+        if isinstance(sealed.get(name), str):
+            sealed[name] = seal(sealed[name], party, name, key) if key is not None else ERASED
+    return sealed
 
 
 def sealed_party(state: Mapping[str, Any]) -> str | None:
