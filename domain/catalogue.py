@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any, Literal
 from uuid import UUID
 
@@ -96,6 +97,11 @@ class Landing:
     stream: Stream
     event: type[Aggregate.Event]
     each_night: tuple[str, str] | None = None
+
+    @cached_property
+    def stored_fields(self) -> frozenset[str]:
+        # Asked for every event stored; pydantic's model_fields is a property that costs microseconds.
+        return frozenset(self.event.model_fields)
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ def targets(event_type: str, data: BaseModel) -> list[Target]:
 
 
 def _target(landing: Landing, fields: dict[str, Any]) -> Target:
-    stored = landing.event.model_fields
-    if not fields.keys() <= stored.keys():  # a step's other subject belongs to its other stream
+    stored = landing.stored_fields
+    if not fields.keys() <= stored:  # a step's other subject belongs to its other stream
         fields = {name: value for name, value in fields.items() if name in stored}
     stream = landing.stream
     return Target(stream.aggregate, stream.stream_id(*(fields[key] for key in stream.key)), landing.event, fields)
