@@ -33,8 +33,9 @@ __all__ = ["IngestCounts", "Ingestion", "RawInput"]
 log = structlog.get_logger("casetrail.ingest")
 
 DEFAULT_BATCH_SIZE = 500
-# Parties whose sealing keys a writer remembers; past this, it forgets them all and asks again.
-REMEMBERED_KEYS = 50_000
+# Parties whose sealing keys a writer remembers (about 170 bytes each, some 3.4 MB); past this, it
+# forgets them all and asks again with its batch.
+REMEMBERED_KEYS = 20_000
 
 
 class Ingestion(CasetrailApplication):
