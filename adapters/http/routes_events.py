@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
-from eventsourcing.persistence import Notification
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -22,7 +20,7 @@ from casetrail.adapters.http.samples import SAMPLE_EVENTS
 from casetrail.projections.recorded import Recorded
 from casetrail.services.batches import RawInput
 from casetrail.services.personal_data import SEALED_IN_JSON, reveal, withhold
-from casetrail.services.view_runner import decode
+from casetrail.services.view_runner import LAST_POSITION, decode_state
 
 router = APIRouter()
 
@@ -99,18 +97,18 @@ def export_events(request: Request, caller: CallerDep,
 
     live: LiveSystem = request.app.state.live
 
-    def read(system: System) -> tuple[Sequence[Notification], list[Recorded]]:
-        notifications = system.ingestion.recorder.select_notifications(start=after, limit=limit,
-                                                                        inclusive_of_start=False)
-        recorded = [Recorded(n.id, decode(n), cast(uuid.UUID, n.originator_id), n.originator_version)
-                    for n in notifications]
-        sealed = [r.state for n, r in zip(notifications, recorded, strict=True) if SEALED_IN_JSON in n.state]
+    def read(system: System) -> list[Recorded]:
+        # The relay's read of the log: one query of tuples, paged by bytes as well as by ``limit``.
+        events = system.ingestion.ledger.select_log_events(after, LAST_POSITION, limit)
+        recorded = [Recorded(at, decode_state(topic, state), stream, version)
+                    for at, topic, state, stream, version in events]
+        sealed = [r.state for (_, _, state, _, _), r in zip(events, recorded, strict=True) if SEALED_IN_JSON in state]
         if caller.role in PERSONAL_DATA_READERS:
             reveal(sealed, system.ingestion.ledger.party_keys)
         else:
             withhold(sealed)
-        return notifications, recorded
+        return recorded
 
-    notifications, recorded = live.using(read)
+    recorded = live.using(read)
     items = [exported_event(r) for r in recorded]
-    return ExportPage(items=items, next_after=notifications[-1].id if notifications else after)
+    return ExportPage(items=items, next_after=recorded[-1].position if recorded else after)
