@@ -75,7 +75,8 @@ class Departments(_Strict):
     _resolved: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def for_source(self, source: str) -> str:
-        # Read from pydantic's own slot: ``self._resolved`` takes two microseconds to find it there.
+        # Read from pydantic's slot for private attributes: ``self._resolved`` finds it there only after
+        # two failed look-ups, about 2 µs, and every event asks.
         resolved: dict[str, str] = self.__pydantic_private__["_resolved"]  # type: ignore[index]
         department = resolved.get(source)
         if department is None:
