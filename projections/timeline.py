@@ -59,28 +59,49 @@ TABLES = ["timeline_entries", "timeline_nights"]
 
 
 
-def upsert_into(table: str) -> str:
+def on_conflict(table: str) -> str:
     # One inbound event may be stored on several streams (a stop-sell on each night
     # it covers, a procedure step on its booking and its contact): the first stored
     # copy makes the row, later copies only add subjects the first did not name.
-    return (
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-        "ON CONFLICT (source, source_id) DO UPDATE SET "
-        f"booking_ref = COALESCE({table}.booking_ref, excluded.booking_ref), "
-        f"contact_ref = COALESCE({table}.contact_ref, excluded.contact_ref)"
-    )
+    return ("ON CONFLICT (source, source_id) DO UPDATE SET "
+            f"booking_ref = COALESCE({table}.booking_ref, excluded.booking_ref), "
+            f"contact_ref = COALESCE({table}.contact_ref, excluded.contact_ref)")
 
 
-UPSERT = upsert_into("timeline_entries")
+def upsert_into(table: str) -> str:
+    return (f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+            + on_conflict(table))
+
+
+NIGHT_COLUMNS = ("resource", "night", "source", "source_id")
+_BOOKING, _CONTACT = COLUMNS.index("booking_ref"), COLUMNS.index("contact_ref")
 
 
 def write(cursor: Any, batch: Sequence[Recorded]) -> None:
     rows = [row for row in map(entry_row, batch) if row is not None]
     if rows:
-        cursor.executemany(UPSERT, rows)
+        cursor.insert_many("timeline_entries", COLUMNS, one_row_an_event(rows), on_conflict("timeline_entries"))
         nights = [night for row in rows for night in night_rows(row)]
         if nights:
-            cursor.executemany("INSERT INTO timeline_nights VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", nights)
+            cursor.insert_many("timeline_nights", NIGHT_COLUMNS, nights, "ON CONFLICT DO NOTHING")
+
+
+def one_row_an_event(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The copies of an inbound event in one batch as a single row, as ``on_conflict`` would leave
+    them one after the other: the first copy's, with the subjects only later copies name."""
+    merged: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+    for row in rows:
+        key = (row[0], row[1])
+        held = merged.get(key)
+        if held is None:
+            merged[key] = row
+        elif any(held[n] is None and row[n] is not None for n in (_BOOKING, _CONTACT)):
+            filled = list(held)
+            for n in (_BOOKING, _CONTACT):
+                if filled[n] is None:
+                    filled[n] = row[n]
+            merged[key] = tuple(filled)
+    return list(merged.values())
 
 
 def night_rows(row: tuple[Any, ...]) -> list[tuple[str, str, str, str]]:

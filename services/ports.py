@@ -147,6 +147,11 @@ class ViewCursor(Protocol):
 
     def fetchall(self) -> list[tuple[Any, ...]]: ...
 
+    def insert_many(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], on_conflict: str = "",
+                    /) -> None:
+        """``INSERT INTO table (columns) ... on_conflict`` of every row, the cheapest way the store has.
+        One statement takes them all: no two rows may meet the same conflict target."""
+
 
 class ViewReader(Protocol):
     """The read models' tables as a read sees them: queries only. SQL is written with ``?`` placeholders."""
