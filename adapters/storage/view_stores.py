@@ -11,25 +11,31 @@ if TYPE_CHECKING:  # imported when a PostgreSQL store is opened: a SQLite store'
     import psycopg
 
 
-class _SQLiteCursor:
-    """The views' cursor on SQLite: the DB-API's own, and ``insert_many`` as one ``executemany``."""
+class _Cursor:
+    """A driver's cursor as the views use it (``services.ports.ViewCursor``), SQL written with ``?``."""
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
+    def __init__(self, cursor: Any) -> None:
         self._cursor = cursor
 
+    def _sql(self, sql: str) -> str:
+        return sql
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cursor.execute(sql, params)
+        return self._cursor.execute(self._sql(sql), params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        return self._cursor.executemany(sql, rows)
+        return self._cursor.executemany(self._sql(sql), rows)
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._cursor.fetchall()
+        rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+        return rows
 
     @property
     def rowcount(self) -> int:
-        return self._cursor.rowcount
+        return int(self._cursor.rowcount)
 
+
+class _SQLiteCursor(_Cursor):
     def insert_many(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], on_conflict: str = "") -> None:
         self._cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
                                  f"{on_conflict}", rows)
@@ -81,24 +87,11 @@ class SQLiteViewStore:
         self._conn.close()
 
 
-class _PostgresCursor:
-    """Lets the views write ``?`` placeholders on PostgreSQL too."""
+class _PostgresCursor(_Cursor):
+    _cursor: psycopg.Cursor[Any]
 
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        self._cursor = cursor
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cursor.execute(_placeholders(sql), params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        return self._cursor.executemany(_placeholders(sql), rows)
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._cursor.fetchall()
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
+    def _sql(self, sql: str) -> str:
+        return _placeholders(sql)
 
     def insert_many(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], on_conflict: str = "") -> None:
         # COPY into a staging table, then one INSERT ... SELECT: the timeline's rows cost the server half
