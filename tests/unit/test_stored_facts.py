@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from casetrail.domain.catalogue import ACCEPTED
 from casetrail.services.event_mapper import JSONTranscoder, PydanticMapper
-from casetrail.services.inbound import InboundEvent
+from casetrail.services.inbound import Envelope, InboundEvent
 from casetrail.services.parsing import Invalid, _validate_in_steps, validate_event
 from casetrail.services.personal_data import new_key, seal_fields, to_seal
 from casetrail.services.routing import targets
@@ -95,8 +95,7 @@ JSON_VALUES = st.recursive(
     max_leaves=12)
 OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(minutes=minutes)))
 # Attributes the envelope reads, which an extension must not be.
-READ = frozenset({"specversion", "id", "source", "type", "time", "data", "reportedat", "actor", "department",
-                  "actorrole", "datacontenttype"})
+READ = frozenset(Envelope.model_fields)
 TIMES = st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2199, 12, 30), timezones=OFFSETS)
 
 
