@@ -160,7 +160,8 @@ def test_any_lines_store_the_valid_keep_the_rest_and_every_read_answers(
         code, out, err = run(capsys, "--database", url, "cases", "--json")
         assert code == 0, err
         for case in json.loads(out):
-            code, _, err = run(capsys, "--database", url, "case", case["case_ref"], "--json")
+            # After "--": a reference may begin with "-", as any argument of a command line may.
+            code, _, err = run(capsys, "--database", url, "case", "--json", "--", case["case_ref"])
             assert code == 0, err
         for name in REPORTS:
             code, _, err = run(capsys, "--database", url, "report", name, "--json")
