@@ -73,6 +73,7 @@ def upsert_into(table: str) -> str:
             + on_conflict(table))
 
 
+ENTRY_CONFLICT = on_conflict("timeline_entries")
 NIGHT_COLUMNS = ("resource", "night", "source", "source_id")
 _BOOKING, _CONTACT = COLUMNS.index("booking_ref"), COLUMNS.index("contact_ref")
 
@@ -80,7 +81,7 @@ _BOOKING, _CONTACT = COLUMNS.index("booking_ref"), COLUMNS.index("contact_ref")
 def write(cursor: Any, batch: Sequence[Recorded]) -> None:
     rows = [row for row in map(entry_row, batch) if row is not None]
     if rows:
-        cursor.insert_many("timeline_entries", COLUMNS, one_row_an_event(rows), on_conflict("timeline_entries"))
+        cursor.insert_many("timeline_entries", COLUMNS, one_row_an_event(rows), ENTRY_CONFLICT)
         nights = [night for row in rows for night in night_rows(row)]
         if nights:
             cursor.insert_many("timeline_nights", NIGHT_COLUMNS, nights, "ON CONFLICT DO NOTHING")
